@@ -1,0 +1,52 @@
+// The local store: an OCI image-layout directory (oci-layout, index.json, blobs/sha256/).
+// Blobs are ingested into a temp file, verified, fsynced and renamed; index.json is replaced
+// atomically while holding an flock on index.json.lock, so crashes and concurrent ig
+// processes never leave a broken or half-updated store.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "oci/target.hpp"
+
+namespace ig::oci {
+
+struct TaggedDescriptor {
+  std::string reference;  // value of org.opencontainers.image.ref.name
+  Descriptor descriptor;
+};
+
+class LayoutStore : public Target {
+ public:
+  // Opens (creating it if needed, mode 0700) the layout at `root`.
+  explicit LayoutStore(std::filesystem::path root);
+
+  // Default location: $IG_OCI_STORE, else /var/lib/ig/oci-store.
+  static std::filesystem::path default_path();
+
+  std::unique_ptr<Reader> fetch(const Descriptor& desc) override;
+  bool exists(const Descriptor& desc) override;
+  void push(const Descriptor& expected, Reader& content) override;
+  Descriptor resolve(const std::string& reference) override;
+  void tag(const Descriptor& desc, const std::string& reference) override;
+
+  // All entries of index.json that carry a reference name.
+  std::vector<TaggedDescriptor> list();
+  // Removes the tag; deletes unreferenced blobs afterwards (garbage collection).
+  // Throws Error(NotFound) if the tag does not exist.
+  void untag(const std::string& reference);
+  // Runs `edit` on index.json under the lock and saves the result atomically; used by
+  // operations that must change several entries as one (import).
+  void update_index(const std::function<void(Index&)>& edit);
+  // Deletes blobs not reachable from index.json.
+  void collect_garbage();
+
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace ig::oci

@@ -1,0 +1,32 @@
+// `ig run`: image -> object + metadata -> loaded program -> raw events -> typed fields ->
+// operators -> output.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "oci/layout_store.hpp"
+
+namespace ig::runner {
+
+struct RunOptions {
+  std::string image;                     // as typed by the user
+  std::vector<std::string> output;       // -o, e.g. "columns", "json", "ds:jsonpretty"
+  std::vector<std::string> fields;       // --fields
+  int timeout_seconds = 0;               // 0 = until SIGINT/SIGTERM
+  std::vector<std::string> gadget_args;  // remaining "--name value" pairs: gadget params
+  std::string pull = "missing";          // always|missing|never
+  bool verify_image = true;
+  std::vector<std::string> public_keys;
+  std::vector<std::string> allowed_gadgets;
+  std::vector<std::string> insecure_registries;
+  std::string authfile;
+  bool host = false;
+  std::vector<std::string> container_names;
+};
+
+// Runs the gadget until timeout or signal. Returns the process exit code; throws ig::Error
+// for failures that should be reported as one line.
+int run(const RunOptions& options, oci::LayoutStore& store);
+
+}  // namespace ig::runner
