@@ -1,0 +1,12 @@
+// Subcommand registration. Each file adds its subcommands to the CLI11 tree; main.cpp owns
+// parsing and error reporting.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ig::cli {
+
+void add_image_commands(CLI::App& app);
+void add_run_command(CLI::App& app);
+
+}  // namespace ig::cli

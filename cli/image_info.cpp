@@ -1,0 +1,110 @@
+#include "cli/image_info.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "oci/media_types.hpp"
+#include "oci/reference.hpp"
+#include "runner/image.hpp"
+#include "util/error.hpp"
+
+namespace ig::cli {
+
+std::vector<ImageSummary> list_images(oci::LayoutStore& store) {
+  std::vector<ImageSummary> images;
+  for (const auto& entry : store.list()) {
+    oci::Reference ref;
+    try {
+      ref = oci::parse_reference(entry.reference);
+    } catch (const Error&) {
+      continue;  // signature objects live under bare tags such as sha256-<hex>.sig
+    }
+    if (ref.tag.empty()) continue;
+    std::string created;
+    if (auto it = entry.descriptor.annotations.find(std::string(oci::annotation::kCreated));
+        it != entry.descriptor.annotations.end())
+      created = it->second;
+    images.push_back({oci::short_repository(ref), ref.tag, entry.descriptor.digest.str(), created});
+  }
+  std::sort(images.begin(), images.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.repository, a.tag) < std::tie(b.repository, b.tag);
+  });
+  return images;
+}
+
+nlohmann::ordered_json inspect_image(oci::LayoutStore& store, const std::string& image) {
+  auto ref = oci::parse_reference(image);
+  auto gadget = runner::open_image(store, ref);
+  auto entry = [](std::string content_type, std::string content) {
+    return nlohmann::ordered_json{{"contentType", std::move(content_type)},
+                                  {"content", std::move(content)}};
+  };
+  std::string created;
+  if (auto it = gadget.manifest.annotations.find(std::string(oci::annotation::kCreated));
+      it != gadget.manifest.annotations.end())
+    created = it->second;
+  nlohmann::ordered_json info;
+  info["oci.manifest"] = entry("application/json", gadget.manifest_json);
+  info["oci.metadata"] = entry("text/yaml", gadget.metadata_yaml);
+  info["oci.repository"] = entry("text/plain", ref.name());
+  info["oci.tag"] = entry("text/plain", ref.tag);
+  info["oci.digest"] = entry("text/plain", gadget.manifest.config.digest.str());
+  info["oci.created"] = entry("text/plain", created);
+  return info;
+}
+
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.size(); i++) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); i++) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << line << "\n";
+  }
+}
+
+namespace {
+
+void emit(YAML::Emitter& out, const nlohmann::ordered_json& value) {
+  if (value.is_object()) {
+    out << YAML::BeginMap;
+    for (const auto& [key, child] : value.items()) {
+      out << YAML::Key << key << YAML::Value;
+      emit(out, child);
+    }
+    out << YAML::EndMap;
+  } else if (value.is_array()) {
+    out << YAML::BeginSeq;
+    for (const auto& child : value) emit(out, child);
+    out << YAML::EndSeq;
+  } else if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (text.find('\n') != std::string::npos)
+      out << YAML::Literal << text;
+    else
+      out << text;
+  } else if (value.is_null()) {
+    out << YAML::Null;
+  } else {
+    out << value.dump();
+  }
+}
+
+}  // namespace
+
+std::string to_yaml(const nlohmann::ordered_json& value) {
+  YAML::Emitter out;
+  emit(out, value);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace ig::cli
