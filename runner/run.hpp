@@ -29,4 +29,8 @@ struct RunOptions {
 // for failures that should be reported as one line.
 int run(const RunOptions& options, oci::LayoutStore& store);
 
+// Help text for the gadget's own flags (params) and output fields, shown by
+// `ig run IMAGE --help`.
+std::string describe_gadget(const RunOptions& options, oci::LayoutStore& store);
+
 }  // namespace ig::runner

@@ -1,0 +1,66 @@
+// `ig run IMAGE [flags] [gadget params]`. Flags of later features are accepted with upstream's
+// names and defaults so scripts keep working as the features land.
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "oci/layout_store.hpp"
+#include "runner/run.hpp"
+
+namespace ig::cli {
+
+void add_run_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("run", "Run a gadget");
+  auto options = std::make_shared<runner::RunOptions>();
+  auto help = std::make_shared<bool>(false);
+  // Gadget params are only known once the image is read, so unknown flags are collected and
+  // handed to the runner, which checks them against the gadget.
+  cmd->allow_extras();
+  cmd->set_help_flag();
+  cmd->add_flag("-h,--help", *help, "Show help, including the gadget's flags when IMAGE is given");
+
+  cmd->add_option("IMAGE", options->image, "Gadget image to run");
+  cmd->add_option("-o,--output", options->output,
+                  "Output mode: columns, json, jsonpretty, yaml, none (or ds:mode,...)")
+      ->delimiter(',');
+  cmd->add_option("--fields", options->fields, "Fields to print (a,b; +a to add, -a to remove)");
+  cmd->add_option("-t,--timeout", options->timeout_seconds,
+                  "Number of seconds to run the gadget for (0 = until interrupted)")
+      ->capture_default_str();
+  cmd->add_option("--pull", options->pull, "Pull policy: always, missing, never")
+      ->check(CLI::IsMember({"always", "missing", "never"}))
+      ->capture_default_str();
+  cmd->add_option("--verify-image", options->verify_image, "Verify the image signature")
+      ->capture_default_str()
+      ->expected(0, 1)
+      ->default_str("true");
+  cmd->add_option("--public-keys", options->public_keys, "Public keys used to verify images")
+      ->delimiter(',');
+  cmd->add_option("--allowed-gadgets", options->allowed_gadgets, "Gadgets allowed to run")
+      ->delimiter(',');
+  cmd->add_option("--insecure-registries", options->insecure_registries,
+                  "Registries reached over plain HTTP")
+      ->delimiter(',');
+  cmd->add_option("--authfile", options->authfile, "Path of the registry credentials file");
+  cmd->add_flag("--host", options->host, "Show data from the host and all containers");
+  cmd->add_option("-c,--containername", options->container_names,
+                  "Show only data from containers with these names")
+      ->delimiter(',');
+
+  cmd->callback([cmd, options, help] {
+    options->gadget_args = cmd->remaining();
+    if (*help) {
+      std::cout << cmd->help();
+      if (!options->image.empty()) {
+        oci::LayoutStore store(oci::LayoutStore::default_path());
+        std::cout << "\n" << runner::describe_gadget(*options, store);
+      }
+      return;
+    }
+    if (options->image.empty()) throw CLI::RequiredError("IMAGE");
+    oci::LayoutStore store(oci::LayoutStore::default_path());
+    int code = runner::run(*options, store);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+}  // namespace ig::cli
