@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // the command already reported what happened
   } catch (const CLI::ParseError& e) {
     // --help (of any subcommand) arrives here too; exit() prints the selected command's help.
     if (e.get_exit_code() == 0) return app.exit(e);

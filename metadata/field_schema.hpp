@@ -13,6 +13,8 @@ struct btf;
 
 namespace ig::metadata {
 
+struct DataSourceMetadata;
+
 enum class FieldKind {
   Int,        // signed integer (1, 2, 4, 8 bytes)
   Uint,       // unsigned integer
@@ -48,6 +50,11 @@ struct FieldSchema {
 // Walks `struct_name` in `btf`. Members whose name starts with "__" are skipped (upstream rule).
 // Throws Error(NotFound) if the struct does not exist.
 std::vector<FieldSchema> event_fields(const struct btf* btf, const std::string& struct_name);
+
+// Same, but the target annotations of `meta` (formatters.<kind>.target, ebpf.formatter.enum,
+// uidgidresolver.target) name the formatted fields, as at run time. `meta` may be null.
+std::vector<FieldSchema> event_fields(const struct btf* btf, const std::string& struct_name,
+                                      const DataSourceMetadata* meta);
 
 // True if a gadget.yaml field entry may name `full_name` although it is not in `fields`:
 // fields added by operators at run time (runtime.*, k8s.*, ustack.addresses/symbols/buildid).

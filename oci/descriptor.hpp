@@ -20,6 +20,8 @@ struct Platform {
   std::string architecture;
   std::string os;
   std::string variant;
+  std::string os_version;                // "os.version"
+  std::vector<std::string> os_features;  // "os.features"
   friend bool operator==(const Platform&, const Platform&) = default;
 };
 
