@@ -1,0 +1,28 @@
+# Thin wrapper over CMake and CTest. `make demo` runs the main job, `make test` every test.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps configure build test unit demo clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure --timeout 900
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -L unit
+
+demo: build
+	./scripts/demo.sh $(BUILD)/cli/ig
+
+clean:
+	rm -rf $(BUILD)

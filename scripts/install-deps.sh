@@ -1,0 +1,31 @@
+#!/bin/bash
+# Installs the Debian 12 packages needed to build ig and run every test. Skips apt-get when
+# everything is already installed, so repeated runs cost nothing.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang llvm
+  libbpf-dev bpftool libelf-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev libssl-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libdw-dev libseccomp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests: VM with Debian's stock kernels, registries and interop peers
+  qemu-system-x86 qemu-system-data busybox-static cpio kmod zstd xz-utils
+  docker-registry skopeo apache2-utils jq openssl python3 python3-jwt python3-cryptography
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root to install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,48 @@
+#!/bin/bash
+# fetch-kernel.sh LABEL — print the path of a cached Debian stock cloud kernel (vmlinuz).
+#   LABEL: 6.1  -> current target of the meta package linux-image-cloud-amd64
+#          6.12 -> current target of the meta package linux-image-6.12-cloud-amd64
+# Cache: $IG_TEST_KERNEL_CACHE (default /var/cache/ig-tests/kernels). Only boot/vmlinuz-* is kept.
+set -euo pipefail
+
+label=${1:?usage: fetch-kernel.sh 6.1|6.12}
+cache=${IG_TEST_KERNEL_CACHE:-/var/cache/ig-tests/kernels}
+
+case "$label" in
+  6.1) meta=linux-image-cloud-amd64 ;;
+  6.12) meta=linux-image-6.12-cloud-amd64 ;;
+  *) echo "fetch-kernel.sh: unknown kernel label \"$label\" (want 6.1 or 6.12)" >&2; exit 2 ;;
+esac
+
+resolve() { # the linux-image-* package the meta package depends on
+  apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}'
+}
+
+pkg=$(resolve)
+if [ -z "$pkg" ]; then
+  # Fresh containers have no package lists yet.
+  apt-get update -qq >&2
+  pkg=$(resolve)
+fi
+[ -n "$pkg" ] || { echo "fetch-kernel.sh: apt-cache knows no dependency of $meta" >&2; exit 1; }
+
+kver=${pkg#linux-image-}
+vmlinuz="$cache/$kver/boot/vmlinuz-$kver"
+if [ -s "$vmlinuz" ]; then
+  echo "$vmlinuz"
+  exit 0
+fi
+
+mkdir -p "$cache"
+work=$(mktemp -d "$cache/.fetch.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# The cache is root's; apt's _apt sandbox user could not write into it.
+(cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2)
+deb=$(ls "$work"/*.deb)
+mkdir -p "$work/x"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/x" --wildcards './boot/vmlinuz-*'
+[ -s "$work/x/boot/vmlinuz-$kver" ] || { echo "fetch-kernel.sh: $pkg has no boot/vmlinuz-$kver" >&2; exit 1; }
+# Publish atomically so a concurrent or interrupted run never sees a partial kernel.
+rm -rf "$cache/$kver"
+mv "$work/x" "$cache/$kver"
+echo "$vmlinuz"
