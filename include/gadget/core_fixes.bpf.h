@@ -200,6 +200,17 @@ static __always_inline long gadget_get_syscall_nr(struct pt_regs *regs)
 #endif
 }
 
+/* libbpf < 1.3 has no 6th syscall argument accessor. */
+#ifndef PT_REGS_PARM6_CORE_SYSCALL
+#if defined(__TARGET_ARCH_x86)
+#define PT_REGS_PARM6_CORE_SYSCALL(x) BPF_CORE_READ(x, r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define PT_REGS_PARM6_CORE_SYSCALL(x) BPF_CORE_READ(x, regs[5])
+#else
+#define PT_REGS_PARM6_CORE_SYSCALL(x) 0
+#endif
+#endif
+
 static __always_inline unsigned long gadget_get_syscall_arg(struct pt_regs *regs,
 							    unsigned int arg_id)
 {

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * User stacks. gadget_get_user_stack() fills a struct gadget_user_stack with the stack id in
+ * ig_ustack plus what user space needs to symbolise it: the executable's identity (device,
+ * inode, mtime), a hash of the address-space base and the pids in the first two pid
+ * namespaces. Everything stays zero unless --collect-ustack is given.
+ */
+#ifndef __USER_STACK_MAP_H
+#define __USER_STACK_MAP_H
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include <gadget/types.h>
+#include <gadget/macros.h>
+#include <gadget/fnv1a.h>
+#include <gadget/core_fixes.bpf.h>
+
+const volatile bool collect_ustack = false;
+GADGET_PARAM(collect_ustack);
+
+const volatile bool collect_build_id = false;
+GADGET_PARAM(collect_build_id);
+
+const volatile bool collect_otel_stack = false;
+GADGET_PARAM(collect_otel_stack);
+
+/* max_entries of ig_build_id, applied by user space before load */
+const volatile int ig_build_id_max_entries = 1024;
+GADGET_PARAM(ig_build_id_max_entries);
+
+#define GADGET_USER_MAX_STACK_DEPTH 127
+#define GADGET_USER_STACK_MAP_MAX_ENTRIES 10000
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, GADGET_USER_MAX_STACK_DEPTH * sizeof(u64));
+	__uint(max_entries, GADGET_USER_STACK_MAP_MAX_ENTRIES);
+} ig_ustack SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, GADGET_USER_MAX_STACK_DEPTH * sizeof(struct bpf_stack_build_id));
+	__uint(max_entries, 0); /* set from ig_build_id_max_entries */
+} ig_build_id SEC(".maps");
+
+static const struct bpf_stack_build_id ig_empty_build_id[GADGET_USER_MAX_STACK_DEPTH] = {};
+
+/* Written by the OpenTelemetry profiler's program during the tail call below. */
+struct generic_param {
+	u64 correlation_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct generic_param);
+} otel_generic_params SEC(".maps");
+
+/* One prog array per program type: a prog array only accepts programs of one type. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+	__array(values, int());
+} otel_tc_kprobe SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+	__array(values, int());
+} otel_tc_perf SEC(".maps");
+
+/* inode mtime layouts: timespec (< v4.18), timespec64 i_mtime (< v6.7), __i_mtime (< v6.11),
+ * i_mtime_sec/i_mtime_nsec (>= v6.11). */
+struct timespec___obsolete {
+	__kernel_old_time_t tv_sec;
+	long tv_nsec;
+};
+
+struct inode___with_timespec {
+	struct timespec___obsolete i_mtime;
+};
+
+struct inode___with_timespec64 {
+	struct timespec64 i_mtime;
+};
+
+struct inode___with_timespec64_underscore {
+	struct timespec64 __i_mtime;
+};
+
+struct inode___with_two_fields {
+	time64_t i_mtime_sec;
+	u32 i_mtime_nsec;
+};
+
+static __always_inline void gadget_inode_get_mtime(struct inode *inode, __u64 *mtime_sec,
+						   __u32 *mtime_nsec)
+{
+	/* The same name had different types, so check the size as well as the name. */
+	if (bpf_core_field_exists(struct inode___with_two_fields, i_mtime_sec) &&
+	    bpf_core_field_size(struct inode___with_two_fields, i_mtime_sec) == sizeof(time64_t)) {
+		struct inode___with_two_fields *i = (void *)inode;
+
+		*mtime_sec = BPF_CORE_READ(i, i_mtime_sec);
+		*mtime_nsec = BPF_CORE_READ(i, i_mtime_nsec);
+	} else if (bpf_core_field_exists(struct inode___with_timespec64_underscore, __i_mtime) &&
+		   bpf_core_field_size(struct inode___with_timespec64_underscore, __i_mtime) ==
+			   sizeof(struct timespec64)) {
+		struct inode___with_timespec64_underscore *i = (void *)inode;
+
+		*mtime_sec = BPF_CORE_READ(i, __i_mtime.tv_sec);
+		*mtime_nsec = BPF_CORE_READ(i, __i_mtime.tv_nsec);
+	} else if (bpf_core_field_exists(struct inode___with_timespec64, i_mtime) &&
+		   bpf_core_field_size(struct inode___with_timespec64, i_mtime) ==
+			   sizeof(struct timespec64)) {
+		struct inode___with_timespec64 *i = (void *)inode;
+
+		*mtime_sec = BPF_CORE_READ(i, i_mtime.tv_sec);
+		*mtime_nsec = BPF_CORE_READ(i, i_mtime.tv_nsec);
+	} else if (bpf_core_field_exists(struct inode___with_timespec, i_mtime) &&
+		   bpf_core_field_size(struct inode___with_timespec, i_mtime) ==
+			   sizeof(struct timespec___obsolete)) {
+		struct inode___with_timespec *i = (void *)inode;
+
+		*mtime_sec = BPF_CORE_READ(i, i_mtime.tv_sec);
+		*mtime_nsec = BPF_CORE_READ(i, i_mtime.tv_nsec);
+	} else {
+		*mtime_sec = 0;
+		*mtime_nsec = 0;
+	}
+}
+
+/* Changes whenever execve maps a new image; differs between processes because of ASLR. */
+static __always_inline u32 gadget_get_base_addr_hash(struct task_struct *task)
+{
+	u32 hash = fnv_32a_init();
+
+	fnv_32a_update_u64(&hash, (u64)BPF_CORE_READ(task, mm));
+	fnv_32a_update_u64(&hash, (u64)BPF_CORE_READ(task, mm, start_code));
+	fnv_32a_update_u64(&hash, (u64)BPF_CORE_READ(task, mm, start_stack));
+	return hash;
+}
+
+/* Separate subprograms so each program type references only its own prog array. */
+static __attribute__((noinline)) int gadget_fetch_otel_stack_from_kprobe(void *ctx)
+{
+	bpf_tail_call(ctx, &otel_tc_kprobe, 0);
+	return 0;
+}
+
+static __attribute__((noinline)) int gadget_fetch_otel_stack_from_perf_event(void *ctx)
+{
+	bpf_tail_call(ctx, &otel_tc_perf, 0);
+	return 0;
+}
+
+/* Everything but the OTel correlation id, which depends on the program type. */
+static __always_inline void __gadget_fill_user_stack(void *ctx, struct gadget_user_stack *ustack)
+{
+	struct task_struct *task;
+	struct inode *inode;
+	struct pid *thread_pid;
+	struct upid *numbers;
+	unsigned int level;
+	dev_t dev;
+
+	__builtin_memset(ustack, 0, sizeof(*ustack));
+	if (!collect_ustack)
+		return;
+
+	ustack->stack_id = bpf_get_stackid(ctx, &ig_ustack, BPF_F_FAST_STACK_CMP | BPF_F_USER_STACK);
+	ustack->boot_timestamp = bpf_ktime_get_boot_ns();
+
+	task = (struct task_struct *)bpf_get_current_task();
+	inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
+
+	thread_pid = BPF_CORE_READ(task, thread_pid);
+	level = BPF_CORE_READ(thread_pid, level);
+	/* numbers[] changed from a fixed array to a flexible one (v6.5): take its address */
+	numbers = (struct upid *)&thread_pid->numbers;
+	ustack->tgid_level0 = BPF_CORE_READ(task, tgid);
+	ustack->pid_level0 = BPF_CORE_READ(numbers, nr);
+	ustack->pidns_level0 = BPF_CORE_READ(numbers, ns, ns.inum);
+	if (level >= 1) {
+		numbers += 1;
+		ustack->pid_level1 = BPF_CORE_READ(numbers, nr);
+		ustack->pidns_level1 = BPF_CORE_READ(numbers, ns, ns.inum);
+	}
+
+	/* kernel dev_t: 12-bit major above a 20-bit minor (not the user-space st_dev encoding) */
+	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	ustack->major = (u32)(dev >> 20);
+	ustack->minor = (u32)(dev & ((1U << 20) - 1));
+	ustack->inode = (u64)BPF_CORE_READ(inode, i_ino);
+	gadget_inode_get_mtime(inode, &ustack->mtime_sec, &ustack->mtime_nsec);
+	ustack->base_addr_hash = gadget_get_base_addr_hash(task);
+
+	if (collect_build_id && (int)ustack->stack_id >= 0) {
+		struct bpf_stack_build_id *build_id;
+
+		/* the first event with this stack id records the build ids */
+		if (bpf_map_update_elem(&ig_build_id, &ustack->stack_id, &ig_empty_build_id,
+					BPF_NOEXIST))
+			return;
+		build_id = bpf_map_lookup_elem(&ig_build_id, &ustack->stack_id);
+		if (!build_id)
+			return;
+		bpf_get_stack(ctx, build_id,
+			      GADGET_USER_MAX_STACK_DEPTH * sizeof(struct bpf_stack_build_id),
+			      BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
+	}
+}
+
+static __always_inline void __gadget_read_otel_correlation(struct gadget_user_stack *ustack)
+{
+	const u32 zero = 0;
+	struct generic_param *param = bpf_map_lookup_elem(&otel_generic_params, &zero);
+
+	if (param)
+		ustack->otel_correlation_id = param->correlation_id;
+}
+
+/* For kprobe-type programs (kprobe, kretprobe, uprobe, uretprobe). */
+static __always_inline void gadget_get_user_stack_from_kprobe(void *ctx,
+							      struct gadget_user_stack *ustack)
+{
+	__gadget_fill_user_stack(ctx, ustack);
+	if (collect_ustack && collect_otel_stack) {
+		gadget_fetch_otel_stack_from_kprobe(ctx);
+		__gadget_read_otel_correlation(ustack);
+	}
+}
+
+/* For perf_event programs. */
+static __always_inline void gadget_get_user_stack_from_perf_event(void *ctx,
+								  struct gadget_user_stack *ustack)
+{
+	__gadget_fill_user_stack(ctx, ustack);
+	if (collect_ustack && collect_otel_stack) {
+		gadget_fetch_otel_stack_from_perf_event(ctx);
+		__gadget_read_otel_correlation(ustack);
+	}
+}
+
+/*
+ * For program types that cannot tail-call the OTel profiler (tracepoints, fentry, ...): the
+ * plain stack only. Asking for OTel stacks makes such a program fail to load rather than
+ * silently return no correlation id; with the param unset the verifier prunes the branch.
+ */
+static __always_inline void gadget_get_user_stack_from_tracepoint(void *ctx,
+								  struct gadget_user_stack *ustack)
+{
+	__gadget_fill_user_stack(ctx, ustack);
+	if (collect_ustack && collect_otel_stack)
+		bpf_core_unreachable();
+}
+
+/*
+ * gadget_get_user_stack(ctx, ustack): picks the variant from ctx's static type. Other ctx
+ * types are a compile error on purpose; call the matching _from_* helper directly.
+ */
+#define gadget_get_user_stack(ctx, ustack)                                            \
+	_Generic((ctx),                                                               \
+		struct bpf_perf_event_data *: gadget_get_user_stack_from_perf_event, \
+		struct pt_regs *: gadget_get_user_stack_from_kprobe)((ctx), (ustack))
+
+#endif /* __USER_STACK_MAP_H */
