@@ -25,10 +25,18 @@ struct MapIterMarker {
   std::string map_name;
 };
 
+// GADGET_ITER: array data source filled by iter/ programs.
+struct IterMarker {
+  std::string name;
+  std::string struct_name;
+  std::vector<std::string> programs;  // 1 to 3 program names
+};
+
 struct GadgetMarkers {
   std::vector<TracerMarker> tracers;
   std::vector<ParamMarker> params;
   std::vector<MapIterMarker> map_iters;
+  std::vector<IterMarker> iters;
   std::vector<std::string> tracer_maps;  // gadget_map_tracer_<map>: may become PERF_EVENT_ARRAY
 };
 
