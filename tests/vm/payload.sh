@@ -1,0 +1,64 @@
+#!/bin/sh
+# payload.sh RESULTS_DIR — runs inside the VM (busybox sh), started by the initramfs /init.
+# For each output mode: start `ig run` in the background, wait until it holds a BPF link, run
+# the seccomp workload, stop ig with SIGINT, and keep everything in RESULTS_DIR for the host.
+# The gadget reference comes from the kernel command line (igtest_ref=...).
+set -u
+results=${1:?usage: payload.sh RESULTS_DIR}
+export IG_OCI_STORE=/var/lib/ig-test/oci-store
+attach_deadline_s=60
+
+ref=
+for word in $(cat /proc/cmdline); do
+  case "$word" in igtest_ref=*) ref=${word#igtest_ref=} ;; esac
+done
+if [ -z "$ref" ]; then
+  echo "payload: no igtest_ref= on the kernel command line" > "$results/error"
+  exit 1
+fi
+
+uname -r > "$results/uname"
+ig version > "$results/ig-version" 2>&1
+
+# True once process $1 holds a BPF link fd: fdinfo of a link has link_type:/link_id: lines.
+has_bpf_link() {
+  for fdinfo in /proc/"$1"/fdinfo/*; do
+    grep -qE '^(link_type|link_id):' "$fdinfo" 2>/dev/null && return 0
+  done
+  return 1
+}
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+for mode in json columns; do
+  start=$(uptime_s)
+  ig run "$ref" -o "$mode" --timeout 20 --verify-image=false \
+    > "$results/ig-$mode.out" 2> "$results/ig-$mode.err" &
+  ig_pid=$!
+  # Deadline in 0.1 s ticks; under TCG loading the gadget takes seconds.
+  ticks=0
+  while ! has_bpf_link "$ig_pid"; do
+    if ! kill -0 "$ig_pid" 2>/dev/null || [ "$ticks" -ge $((attach_deadline_s * 10)) ]; then
+      break
+    fi
+    usleep 100000
+    ticks=$((ticks + 1))
+  done
+  if has_bpf_link "$ig_pid"; then
+    echo "attached start=$start at=$(uptime_s)" > "$results/attach-$mode"
+    workload > "$results/workload-$mode.json" 2> "$results/workload-$mode.err"
+    echo $? > "$results/workload-$mode.rc"
+    # The ring buffer is read asynchronously: give ig a moment to print the last events.
+    sleep 1
+  else
+    echo "no BPF link after ${attach_deadline_s}s or ig exited (start=$start now=$(uptime_s))" \
+      > "$results/attach-$mode"
+  fi
+  kill -INT "$ig_pid" 2>/dev/null
+  # A hung ig must not hang the VM: SIGKILL (rc 137) if it does not exit after SIGINT.
+  (sleep 15; kill -KILL "$ig_pid" 2>/dev/null) &
+  watchdog=$!
+  wait "$ig_pid"
+  echo $? > "$results/ig-$mode.rc"
+  kill "$watchdog" 2>/dev/null
+done

@@ -1,0 +1,76 @@
+#!/bin/bash
+# run-vm-test.sh KVER_LABEL IG WORKLOAD GADGET_DIR
+#   KVER_LABEL: 6.1 or 6.12 (Debian stock cloud kernel, see fetch-kernel.sh)
+#   IG:         the ig binary under test
+#   WORKLOAD:   the seccomp workload (workload.c)
+#   GADGET_DIR: directory with the audit_seccomp gadget (program.bpf.c, gadget.yaml)
+# Builds the gadget image with IG, boots QEMU (TCG) on the kernel with an initramfs running
+# payload.sh, and judges the results with check-results.py. Missing qemu or kernel is a failure,
+# never a skip. Success is judged from the results alone, never from qemu's exit code.
+set -euo pipefail
+
+label=${1:?usage: run-vm-test.sh KVER_LABEL IG WORKLOAD GADGET_DIR}
+ig=$(realpath "${2:?missing IG}")
+workload=$(realpath "${3:?missing WORKLOAD}")
+gadget_dir=$(realpath "${4:?missing GADGET_DIR}")
+here=$(dirname "$(realpath "$0")")
+ref=audit_seccomp:vmtest
+qemu_timeout_s=${IG_TEST_QEMU_TIMEOUT:-150}
+
+tmp=$(mktemp -d /tmp/ig-vm-test.XXXXXX)
+ok=0
+trap '[ "$ok" = 1 ] && rm -rf "$tmp"' EXIT
+
+die() {
+  echo "vm.audit_seccomp.$label: FAIL: $*" >&2
+  if [ -s "$tmp/console.log" ]; then
+    echo "--- VM console (last 40 lines) ---" >&2
+    tail -n 40 "$tmp/console.log" >&2
+  fi
+  echo "(work files kept in $tmp)" >&2
+  exit 1
+}
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+command -v qemu-system-x86_64 > /dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+vmlinuz=$("$here/fetch-kernel.sh" "$label") || die "cannot fetch the $label cloud kernel"
+
+t=$(now)
+IG_OCI_STORE="$tmp/oci-store" "$ig" image build "$gadget_dir" -t "$ref" > "$tmp/build.log" 2>&1 ||
+  die "ig image build $gadget_dir failed: $(tail -n 5 "$tmp/build.log")"
+[ -s "$tmp/oci-store/index.json" ] || die "ig image build left no OCI layout in $tmp/oci-store"
+echo "gadget image built in $(since "$t") s"
+
+t=$(now)
+"$here/mkinitrd.sh" "$tmp/initrd.gz" "$here/payload.sh" "$tmp/oci-store" "$ig" "$workload" ||
+  die "mkinitrd.sh failed"
+echo "initramfs built in $(since "$t") s ($(stat -c %s "$tmp/initrd.gz") bytes)"
+
+t=$(now)
+qemu_rc=0
+timeout "$qemu_timeout_s" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+  -net none -kernel "$vmlinuz" -initrd "$tmp/initrd.gz" \
+  -append "console=ttyS0 quiet panic=-1 igtest_ref=$ref" \
+  -nographic -serial mon:stdio -serial "file:$tmp/ttyS1" -no-reboot \
+  < /dev/null > "$tmp/console.log" 2>&1 || qemu_rc=$?
+echo "VM ($(basename "$vmlinuz")) ran $(since "$t") s (qemu exit $qemu_rc; $(grep -ao 'IG-VM-[A-Z-]*=* *[^ ]* uptime=[0-9.]*' "$tmp/console.log" | tr '\n' ';'))"
+[ "$qemu_rc" = 124 ] && die "VM did not power off within ${qemu_timeout_s}s"
+
+mkdir "$tmp/results"
+[ -f "$tmp/ttyS1" ] || die "no results port output"
+sed -n '/^IG-VM-RESULTS-BEGIN$/,/^IG-VM-RESULTS-END$/p' "$tmp/ttyS1" > "$tmp/results.b64"
+grep -qx IG-VM-RESULTS-END "$tmp/results.b64" || die "results on ttyS1 are missing or truncated"
+sed '1d;$d' "$tmp/results.b64" | base64 -d | tar -xz -C "$tmp/results" ||
+  die "cannot unpack the results from ttyS1"
+[ -f "$tmp/results/error" ] && die "payload: $(cat "$tmp/results/error")"
+
+echo "guest kernel: $(cat "$tmp/results/uname" 2>/dev/null); ig version: $(head -n 1 "$tmp/results/ig-version" 2>/dev/null)"
+for mode in json columns; do
+  echo "$mode: $(cat "$tmp/results/attach-$mode" 2>/dev/null)"
+done
+/usr/bin/python3 "$here/check-results.py" "$tmp/results" "$gadget_dir/gadget.yaml" ||
+  die "results do not match (see FAIL lines above; ig output in $tmp/results)"
+ok=1
+echo "vm.audit_seccomp.$label: PASS"
