@@ -2,6 +2,7 @@
 // metadata (gadget.yaml) and its eBPF object. Also used by `ig image inspect`.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "oci/descriptor.hpp"
@@ -22,7 +23,14 @@ struct GadgetImage {
 
 // Throws Error(NotFound) naming the image and the store when the reference is not stored,
 // Error(Unsupported) when the tag is not an index or has no manifest for the host architecture.
-GadgetImage open_image(oci::LayoutStore& store, const oci::Reference& reference);
+// `warn` (optional) receives one line per skipped layer.
+GadgetImage open_image(oci::LayoutStore& store, const oci::Reference& reference,
+                       const std::function<void(const std::string&)>& warn = {});
+
+// The manifest of `index` whose platform.architecture is `architecture` (the OS is not checked,
+// as upstream). Throws Error(Unsupported) naming `reference` and the available architectures.
+const oci::Descriptor& select_manifest(const oci::Index& index, const std::string& architecture,
+                                       const std::string& reference);
 
 // "amd64" or "arm64": the Go name of the host architecture, as in index platforms.
 std::string host_architecture();

@@ -1,0 +1,272 @@
+#include "runner/program.hpp"
+
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <sstream>
+#include <utility>
+
+namespace ig::runner {
+namespace {
+
+// libbpf's print callback is process-wide; the log of the current attempt is kept here.
+struct LibbpfLog {
+  std::mutex mutex;
+  bool debug = false;
+  std::vector<std::string> messages;
+};
+
+LibbpfLog& libbpf_log() {
+  static LibbpfLog log;
+  return log;
+}
+
+int print_libbpf(enum libbpf_print_level level, const char* format, va_list args) {
+  va_list copy;
+  va_copy(copy, args);
+  int n = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  if (n < 0) return n;
+  std::string text(static_cast<size_t>(n), '\0');
+  std::vsnprintf(text.data(), text.size() + 1, format, args);
+  LibbpfLog& log = libbpf_log();
+  std::lock_guard lock(log.mutex);
+  if (log.debug) std::fputs(text.c_str(), stderr);
+  // Debug-level chatter is large and never quoted in errors.
+  if (level != LIBBPF_DEBUG) log.messages.push_back(std::move(text));
+  return n;
+}
+
+void install_print() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    libbpf_set_print(print_libbpf);
+    if (const char* env = std::getenv("IG_DEBUG"); env && *env && std::string(env) != "0") {
+      libbpf_log().debug = true;
+    }
+  });
+}
+
+std::vector<std::string> take_log() {
+  LibbpfLog& log = libbpf_log();
+  std::lock_guard lock(log.mutex);
+  return std::exchange(log.messages, {});
+}
+
+std::string error_text(int err) {
+  // The kernel's internal ENOTSUPP (524) leaks out of BPF syscalls; strerror does not know it.
+  if (err == 524) return "Operation not supported (ENOTSUPP)";
+  return std::strerror(err);
+}
+
+// "fentry/x" -> {"fentry", "x"}
+std::pair<std::string, std::string> split_section(const std::string& section) {
+  auto slash = section.find('/');
+  if (slash == std::string::npos) return {section, ""};
+  return {section.substr(0, slash), section.substr(slash + 1)};
+}
+
+bool kernel_has_kprobes() {
+  return std::filesystem::exists("/sys/bus/event_source/devices/kprobe") ||
+         std::filesystem::exists("/sys/kernel/tracing/kprobe_events") ||
+         std::filesystem::exists("/sys/kernel/debug/tracing/kprobe_events");
+}
+
+bool tracepoint_exists(const std::string& category_and_name) {
+  for (const char* root : {"/sys/kernel/tracing/events/", "/sys/kernel/debug/tracing/events/"}) {
+    if (std::filesystem::exists(std::string(root) + category_and_name)) return true;
+  }
+  return false;
+}
+
+bool tracefs_mounted() {
+  return std::filesystem::exists("/sys/kernel/tracing/events") ||
+         std::filesystem::exists("/sys/kernel/debug/tracing/events");
+}
+
+// The program libbpf complained about last: its warnings read "prog '<name>': ...".
+std::string failed_program(const std::vector<std::string>& log, struct bpf_object* obj) {
+  for (auto it = log.rbegin(); it != log.rend(); ++it) {
+    auto start = it->find("prog '");
+    if (start == std::string::npos) continue;
+    start += 6;
+    auto end = it->find('\'', start);
+    if (end == std::string::npos) continue;
+    std::string name = it->substr(start, end - start);
+    if (bpf_object__find_program_by_name(obj, name.c_str())) return name;
+  }
+  return {};
+}
+
+// Last lines of the verifier log libbpf printed for `program`.
+std::string verifier_log_tail(const std::vector<std::string>& log, const std::string& program,
+                              size_t max_lines) {
+  const std::string begin = "prog '" + program + "': -- BEGIN PROG LOAD LOG --";
+  for (auto it = log.rbegin(); it != log.rend(); ++it) {
+    auto pos = it->find(begin);
+    if (pos == std::string::npos) continue;
+    std::string body = it->substr(pos + begin.size());
+    if (auto end = body.find("-- END PROG LOAD LOG --"); end != std::string::npos) body.resize(end);
+    std::vector<std::string> lines;
+    std::istringstream in(body);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) lines.push_back(line);
+    }
+    size_t first = lines.size() > max_lines ? lines.size() - max_lines : 0;
+    std::string tail;
+    for (size_t i = first; i < lines.size(); ++i) tail += "\n  " + lines[i];
+    return tail;
+  }
+  return {};
+}
+
+}  // namespace
+
+void set_libbpf_debug(bool debug) {
+  install_print();
+  std::lock_guard lock(libbpf_log().mutex);
+  libbpf_log().debug = libbpf_log().debug || debug;
+}
+
+void ObjectDeleter::operator()(struct bpf_object* obj) const { bpf_object__close(obj); }
+void LinkDeleter::operator()(struct bpf_link* link) const { bpf_link__destroy(link); }
+
+std::vector<VariantGroup> group_variants(const std::vector<ProgramSection>& programs) {
+  std::vector<VariantGroup> groups;
+  auto family = [](const std::string& kind) -> int {
+    if (kind == "kprobe" || kind == "fentry") return 1;
+    if (kind == "kretprobe" || kind == "fexit") return 2;
+    return 0;
+  };
+  for (const auto& tracing : programs) {
+    auto [kind, hook] = split_section(tracing.section);
+    if ((kind != "fentry" && kind != "fexit") || hook.empty()) continue;
+    for (const auto& probe : programs) {
+      auto [probe_kind, probe_hook] = split_section(probe.section);
+      if ((probe_kind == "kprobe" || probe_kind == "kretprobe") && probe_hook == hook &&
+          family(probe_kind) == family(kind)) {
+        groups.push_back({hook, tracing.name, probe.name});
+        break;
+      }
+    }
+  }
+  return groups;
+}
+
+ObjectPtr open_object(const std::string& elf, const std::string& name) {
+  install_print();
+  take_log();
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name.c_str());
+  struct bpf_object* obj = bpf_object__open_mem(elf.data(), elf.size(), &opts);
+  if (!obj) {
+    int err = errno;
+    throw Error(ErrorCode::InvalidArgument,
+                "cannot open the eBPF object of " + name + ": " + error_text(err));
+  }
+  return ObjectPtr(obj);
+}
+
+std::vector<ProgramSection> program_sections(struct bpf_object* obj) {
+  std::vector<ProgramSection> sections;
+  struct bpf_program* prog;
+  bpf_object__for_each_program(prog, obj) {
+    sections.push_back({bpf_program__name(prog), bpf_program__section_name(prog)});
+  }
+  return sections;
+}
+
+GadgetProgram::GadgetProgram(const std::string& elf, const std::string& name,
+                             const ObjectConfig& config)
+    : object_(open_object(elf, name)) {
+  struct bpf_object* obj = object_.get();
+  apply_params(obj, config.params, config.param_values);
+  if (!config.use_ringbuf) {
+    // Kernels before 5.8: the same maps become perf buffers (buffer.h picks the helpers by a
+    // CO-RE check on the kernel side).
+    for (const auto& map_name : config.tracer_maps) {
+      struct bpf_map* map = bpf_object__find_map_by_name(obj, map_name.c_str());
+      if (!map) continue;
+      bpf_map__set_type(map, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+      bpf_map__set_key_size(map, 4);
+      bpf_map__set_value_size(map, 4);
+      bpf_map__set_max_entries(map, 0);  // libbpf sizes it to the number of CPUs
+    }
+  }
+  groups_ = group_variants(program_sections(obj));
+  for (const auto& group : groups_) {
+    bool fallback = config.fallback_hooks.contains(group.hook);
+    bpf_program__set_autoload(bpf_object__find_program_by_name(obj, group.preferred.c_str()),
+                              !fallback);
+    bpf_program__set_autoload(bpf_object__find_program_by_name(obj, group.fallback.c_str()),
+                              fallback);
+  }
+}
+
+void GadgetProgram::load() {
+  take_log();
+  int err = bpf_object__load(object_.get());
+  std::vector<std::string> log = take_log();
+  if (err == 0) return;
+  err = -err;
+  std::string program = failed_program(log, object_.get());
+  if (program.empty()) {
+    throw ProgramFailure("loading the eBPF object failed: " + error_text(err), "", "", err, true);
+  }
+  std::string section =
+      bpf_program__section_name(bpf_object__find_program_by_name(object_.get(), program.c_str()));
+  std::string message = "loading " + section + " (program " + program + ") failed: " +
+                        error_text(err);
+  if (std::string tail = verifier_log_tail(log, program, 15); !tail.empty()) {
+    message += "; verifier log (last lines):" + tail;
+  }
+  throw ProgramFailure(message, program, section, err, true);
+}
+
+void GadgetProgram::attach() {
+  struct bpf_program* prog;
+  bpf_object__for_each_program(prog, object_.get()) {
+    if (!bpf_program__autoload(prog)) continue;
+    std::string section = bpf_program__section_name(prog);
+    auto [kind, target] = split_section(section);
+    // Iterators run on demand, and this section only keeps helpers in the object.
+    if (kind == "iter" || kind == "iter.s" || section == "kprobe/gadget_program_disabled") continue;
+    take_log();
+    struct bpf_link* link = bpf_program__attach(prog);
+    if (!link) {
+      int err = errno;
+      take_log();
+      throw ProgramFailure("attaching " + section + " failed: " + error_text(err),
+                           bpf_program__name(prog), section, err, false);
+    }
+    links_.emplace_back(link);
+  }
+}
+
+std::string describe_failure(const ProgramFailure& failure) {
+  auto [kind, target] = split_section(failure.section);
+  std::string what = (failure.at_load ? "load failed: " : "attach failed: ") + error_text(failure.err);
+  std::string why;
+  if ((kind == "kprobe" || kind == "kretprobe") && !kernel_has_kprobes()) {
+    why = "kernel has no kprobe support";
+  } else if ((kind == "fentry" || kind == "fexit") &&
+             (failure.err == EPERM || failure.err == EOPNOTSUPP || failure.err == 524 ||
+              failure.err == EINVAL)) {
+    why = "BPF trampolines unavailable";
+  } else if ((kind == "fentry" || kind == "fexit") && (failure.err == ESRCH || failure.err == ENOENT)) {
+    why = "function not found in kernel BTF";
+  } else if ((kind == "tracepoint" || kind == "tp") && !tracefs_mounted()) {
+    why = "tracefs is not mounted";
+  } else if ((kind == "tracepoint" || kind == "tp") && !tracepoint_exists(target)) {
+    why = "no such tracepoint in this kernel";
+  } else if (!failure.at_load && failure.err == EOPNOTSUPP) {
+    why = "this program type cannot be attached automatically";
+  }
+  return why.empty() ? what : why + " (" + what + ")";
+}
+
+}  // namespace ig::runner

@@ -1,0 +1,95 @@
+// The libbpf side of `ig run`: open the gadget's object from memory, configure it (params,
+// ring vs perf buffer, program variants), load it and attach every program by its section.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runner/params.hpp"
+#include "util/error.hpp"
+
+struct bpf_object;
+struct bpf_link;
+
+namespace ig::runner {
+
+// libbpf messages are captured (and only printed when debugging) so that a failure can quote
+// the verifier log instead of spraying it over the output.
+void set_libbpf_debug(bool debug);
+
+struct ProgramSection {
+  std::string name;     // program (function) name
+  std::string section;  // ELF section, e.g. "fentry/audit_seccomp"
+};
+
+// kprobe/X and fentry/X (likewise kretprobe/X and fexit/X) hook the same function: the runner
+// prefers the fentry/fexit program and falls back to the kprobe one when trampolines fail.
+struct VariantGroup {
+  std::string hook;       // X
+  std::string preferred;  // fentry/fexit program name
+  std::string fallback;   // kprobe/kretprobe program name
+};
+
+std::vector<VariantGroup> group_variants(const std::vector<ProgramSection>& programs);
+
+// A program failed to load or attach; carries what the fallback logic and the message need.
+class ProgramFailure : public Error {
+ public:
+  ProgramFailure(const std::string& message, std::string program, std::string section, int err,
+                 bool at_load)
+      : Error(ErrorCode::Kernel, message), program(std::move(program)), section(std::move(section)),
+        err(err), at_load(at_load) {}
+  std::string program;  // empty when libbpf did not say which program failed
+  std::string section;
+  int err;              // positive errno
+  bool at_load;
+};
+
+struct ObjectConfig {
+  std::vector<GadgetParam> params;
+  std::map<std::string, std::string> param_values;  // key -> value text
+  std::vector<std::string> tracer_maps;  // gadget_map_tracer_* maps (perf fallback)
+  bool use_ringbuf = true;
+  std::set<std::string> fallback_hooks;  // VariantGroup::hook values using the kprobe variant
+};
+
+struct ObjectDeleter { void operator()(struct bpf_object* obj) const; };
+struct LinkDeleter { void operator()(struct bpf_link* link) const; };
+using ObjectPtr = std::unique_ptr<struct bpf_object, ObjectDeleter>;
+using LinkPtr = std::unique_ptr<struct bpf_link, LinkDeleter>;
+
+// Opens the ELF from memory; `elf` must outlive the object (libbpf keeps pointing into it).
+// Throws Error(InvalidArgument) when libbpf cannot parse it.
+ObjectPtr open_object(const std::string& elf, const std::string& name);
+
+std::vector<ProgramSection> program_sections(struct bpf_object* obj);
+
+// One load attempt: owns the object and, once attached, its links. Links are destroyed before
+// the object, so nothing of ours stays in the kernel.
+class GadgetProgram {
+ public:
+  GadgetProgram(const std::string& elf, const std::string& name, const ObjectConfig& config);
+
+  // Throws ProgramFailure (naming the program) or Error.
+  void load();
+  void attach();
+  // Destroys the links: the programs stop firing, maps stay readable until destruction.
+  void detach() { links_.clear(); }
+
+  struct bpf_object* object() const { return object_.get(); }
+  const std::vector<VariantGroup>& groups() const { return groups_; }
+
+ private:
+  ObjectPtr object_;
+  std::vector<VariantGroup> groups_;
+  std::vector<LinkPtr> links_;  // declared after object_: destroyed first
+};
+
+// Why a hook failed, as one clause for the user: "kernel has no kprobe support (attach failed:
+// Operation not supported)".
+std::string describe_failure(const ProgramFailure& failure);
+
+}  // namespace ig::runner

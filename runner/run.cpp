@@ -1,0 +1,322 @@
+#include "runner/run.hpp"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "metadata/btf_markers.hpp"
+#include "metadata/gadget_metadata.hpp"
+#include "oci/reference.hpp"
+#include "runner/event_source.hpp"
+#include "runner/image.hpp"
+#include "runner/params.hpp"
+#include "runner/pipeline.hpp"
+#include "runner/program.hpp"
+#include "util/error.hpp"
+
+namespace ig::runner {
+namespace {
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+void on_stop_signal(int signo) { g_stop_signal = signo; }
+
+// Installs SIGINT/SIGTERM handlers for the run and restores the previous ones afterwards. No
+// SA_RESTART, so the signal also cuts the current epoll_wait short.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal = 0;
+    struct sigaction action = {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  bool stopped() const { return g_stop_signal != 0; }
+
+ private:
+  struct sigaction old_int_ = {};
+  struct sigaction old_term_ = {};
+};
+
+void warn(const std::string& line) { std::fprintf(stderr, "warning: %s\n", line.c_str()); }
+
+bool debug_enabled() {
+  const char* env = std::getenv("IG_DEBUG");
+  return env && *env && std::string(env) != "0";
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, separator)) {
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+// -o takes one mode for all data sources or "ds:mode" entries; --fields takes "a,b" or
+// "ds:a,b;ds2:c" (spec §5.2).
+OutputOptions output_options_for(const std::string& datasource, const RunOptions& options) {
+  OutputOptions out;
+  for (const auto& entry : options.output) {
+    for (const auto& item : split(entry, ',')) {
+      auto colon = item.find(':');
+      if (colon == std::string::npos) {
+        out.mode = item;
+      } else if (item.substr(0, colon) == datasource) {
+        out.mode = item.substr(colon + 1);
+      }
+    }
+  }
+  for (const auto& entry : options.fields) {
+    for (const auto& group : split(entry, ';')) {
+      auto colon = group.find(':');
+      if (colon == std::string::npos) {
+        for (auto& f : split(group, ',')) out.fields.push_back(f);
+      } else if (group.substr(0, colon) == datasource) {
+        for (auto& f : split(group.substr(colon + 1), ',')) out.fields.push_back(f);
+      }
+    }
+  }
+  return out;
+}
+
+// Everything run() and describe_gadget() learn before loading: the image, its metadata, and
+// an opened-but-never-loaded copy of the object whose BTF decodes events for the whole run.
+struct PreparedGadget {
+  GadgetImage image;
+  std::string object_name;
+  metadata::GadgetMetadata meta;
+  ObjectPtr spec;
+  metadata::GadgetMarkers markers;
+  std::vector<GadgetParam> params;
+};
+
+PreparedGadget prepare(const RunOptions& options, oci::LayoutStore& store) {
+  if (options.pull != "always" && options.pull != "missing" && options.pull != "never") {
+    throw Error(ErrorCode::InvalidArgument,
+                "--pull: invalid value \"" + options.pull + "\" (always, missing or never)");
+  }
+  if (options.pull == "always") {
+    throw Error(ErrorCode::Unsupported, "pulling from registries is not implemented yet");
+  }
+  oci::Reference ref = oci::parse_reference(options.image);
+  PreparedGadget g;
+  // `missing` would pull an absent image; until pulling exists it behaves as `never`.
+  g.image = open_image(store, ref, warn);
+  if (options.verify_image) {
+    warn("image signature verification is not implemented yet; running " + ref.str() +
+         " unverified");
+  }
+  if (g.image.ebpf_object.empty()) {
+    throw Error(ErrorCode::Unsupported, "image \"" + ref.str() + "\" has no eBPF program layer");
+  }
+  const std::string& repo = ref.repository;
+  g.object_name = repo.substr(repo.rfind('/') + 1);
+  if (!g.image.metadata_yaml.empty()) {
+    g.meta = metadata::parse_metadata(g.image.metadata_yaml, ref.str() + ": gadget.yaml");
+  }
+  g.spec = open_object(g.image.ebpf_object, g.object_name);
+  const struct btf* btf = bpf_object__btf(g.spec.get());
+  if (!btf) {
+    throw Error(ErrorCode::Unsupported, "image \"" + ref.str() + "\": the eBPF object has no BTF");
+  }
+  g.markers = metadata::discover_markers(btf);
+  g.params = collect_params(g.spec.get(), g.markers, g.meta);
+  return g;
+}
+
+const metadata::DataSourceMetadata* datasource_metadata(const metadata::GadgetMetadata& meta,
+                                                        const std::string& name) {
+  auto it = meta.datasources.find(name);
+  return it == meta.datasources.end() ? nullptr : &it->second;
+}
+
+// Seam for container selection (spec §4.6): the containers feature fills
+// gadget_mntns_filter_map and sets gadget_filter_by_mntns here. Until then every run has
+// --host semantics, so asking for specific containers must not silently show everything.
+void check_container_selection(const RunOptions& options) {
+  if (!options.container_names.empty()) {
+    throw Error(ErrorCode::Unsupported,
+                "selecting containers (-c/--containername) is not implemented yet; use --host");
+  }
+}
+
+// "cannot attach X: kprobe/X: why; fentry/X: why" for a hook whose every variant failed.
+std::string hook_failure_message(const std::string& hook, const ProgramFailure& failure,
+                                 const std::map<std::string, std::string>& preferred_failures) {
+  std::string message = "cannot attach " + hook + ": " + failure.section + ": " +
+                         describe_failure(failure);
+  if (auto it = preferred_failures.find(hook); it != preferred_failures.end()) {
+    message += "; " + it->second;
+  }
+  return message;
+}
+
+}  // namespace
+
+int run(const RunOptions& options, oci::LayoutStore& store) {
+  set_libbpf_debug(debug_enabled());
+  check_container_selection(options);
+  PreparedGadget g = prepare(options, store);
+  auto values = parse_gadget_args(options.gadget_args, g.params);
+  if (g.markers.tracers.empty()) {
+    throw Error(ErrorCode::Unsupported,
+                "image \"" + g.image.reference.str() +
+                    "\" has no GADGET_TRACER data source; iterators and map iterators are not "
+                    "supported yet");
+  }
+
+  const struct btf* btf = bpf_object__btf(g.spec.get());
+  std::vector<std::unique_ptr<EventPipeline>> pipelines;
+  for (const auto& tracer : g.markers.tracers) {
+    pipelines.push_back(std::make_unique<EventPipeline>(
+        btf, tracer, datasource_metadata(g.meta, tracer.name),
+        output_options_for(tracer.name, options), stdout));
+  }
+
+  ObjectConfig config;
+  config.params = g.params;
+  config.param_values = values;
+  config.tracer_maps = g.markers.tracer_maps;
+  config.use_ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
+
+  StopSignals signals;
+  std::unique_ptr<GadgetProgram> program;
+  std::unique_ptr<EventSource> source;
+  std::map<std::string, std::string> preferred_failures;  // hook -> "fentry/X: why"
+  while (!program) {
+    auto attempt = std::make_unique<GadgetProgram>(g.image.ebpf_object, g.object_name, config);
+    // On failure of a preferred fentry/fexit program, retry the whole object with the kprobe
+    // variant of that hook; a failing kprobe variant names both reasons.
+    auto fallback_hook = [&](const ProgramFailure& failure) -> std::optional<std::string> {
+      for (const auto& group : attempt->groups()) {
+        if (failure.program == group.preferred && !config.fallback_hooks.contains(group.hook)) {
+          return group.hook;
+        }
+        if (failure.program == group.fallback) {
+          throw Error(ErrorCode::Kernel,
+                      hook_failure_message(group.hook, failure, preferred_failures));
+        }
+      }
+      return std::nullopt;
+    };
+    auto handle = [&](const ProgramFailure& failure) {
+      if (auto hook = fallback_hook(failure)) {
+        preferred_failures[*hook] = failure.section + ": " + describe_failure(failure);
+        config.fallback_hooks.insert(*hook);
+        return;
+      }
+      if (!failure.at_load) {
+        auto slash = failure.section.find('/');
+        std::string hook = slash == std::string::npos ? failure.section : failure.section.substr(slash + 1);
+        throw Error(ErrorCode::Kernel, "cannot attach " + hook + ": " + failure.section + ": " +
+                                           describe_failure(failure));
+      }
+      throw Error(ErrorCode::Kernel, failure.what());
+    };
+    try {
+      attempt->load();
+    } catch (const ProgramFailure& failure) {
+      handle(failure);
+      continue;
+    }
+    std::vector<TracerSink> sinks;
+    for (size_t i = 0; i < g.markers.tracers.size(); ++i) {
+      EventPipeline* pipeline = pipelines[i].get();
+      sinks.push_back({g.markers.tracers[i].map_name,
+                       [pipeline](const void* record, size_t size) { pipeline->handle(record, size); },
+                       [pipeline](uint64_t count) { pipeline->report_lost(count); }});
+    }
+    // Readers exist before the first program is attached, so no event is missed.
+    auto attempt_source = std::make_unique<EventSource>(attempt->object(), std::move(sinks),
+                                                        config.use_ringbuf, warn);
+    try {
+      attempt->attach();
+    } catch (const ProgramFailure& failure) {
+      attempt_source.reset();
+      handle(failure);
+      continue;
+    }
+    program = std::move(attempt);
+    source = std::move(attempt_source);
+  }
+
+  for (auto& pipeline : pipelines) pipeline->start();
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  auto next_loss_check = started + std::chrono::seconds(1);
+  while (!signals.stopped()) {
+    int wait_ms = 100;
+    if (options.timeout_seconds > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          started + std::chrono::seconds(options.timeout_seconds) - Clock::now());
+      if (left.count() <= 0) break;
+      wait_ms = static_cast<int>(std::min<long>(wait_ms, left.count()));
+    }
+    source->poll(wait_ms);
+    if (config.use_ringbuf && Clock::now() >= next_loss_check) {
+      source->report_ring_losses();
+      next_loss_check = Clock::now() + std::chrono::seconds(1);
+    }
+    for (auto& pipeline : pipelines) pipeline->flush();
+    std::fflush(stdout);
+  }
+  // Detach first so that the final drain sees everything the kernel had already produced.
+  program->detach();
+  source->poll(0);
+  if (config.use_ringbuf) source->report_ring_losses();
+  source.reset();
+  program.reset();
+  for (auto& pipeline : pipelines) pipeline->finish();
+  std::fflush(stdout);
+  return 0;
+}
+
+std::string describe_gadget(const RunOptions& options, oci::LayoutStore& store) {
+  set_libbpf_debug(debug_enabled());
+  PreparedGadget g = prepare(options, store);
+  std::ostringstream out;
+  out << "Gadget flags of " << g.image.reference.str() << ":\n";
+  if (g.params.empty()) out << "  (none)\n";
+  for (const auto& param : g.params) {
+    static const char* const kTypeNames[] = {"bool", "int", "uint", "float", "string"};
+    std::string type = kTypeNames[static_cast<int>(param.type)];
+    if (param.type == ParamType::Int || param.type == ParamType::Uint || param.type == ParamType::Float) {
+      type += std::to_string(param.size * 8);
+    }
+    out << "  --" << param.key << " " << type;
+    if (!param.description.empty()) out << "  " << param.description;
+    out << " (default \"" << param.default_value << "\")\n";
+  }
+  const struct btf* btf = bpf_object__btf(g.spec.get());
+  for (const auto& tracer : g.markers.tracers) {
+    EventPipeline pipeline(btf, tracer, datasource_metadata(g.meta, tracer.name),
+                           output_options_for(tracer.name, options), stdout);
+    out << "\nFields of data source " << tracer.name << ":\n";
+    for (const auto& [name, description] : pipeline.describe_fields()) {
+      out << "  " << name;
+      if (!description.empty()) out << "  " << description;
+      out << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace ig::runner

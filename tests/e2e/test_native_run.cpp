@@ -1,0 +1,266 @@
+// Builds tests/e2e/gadgets/trace_fchmodat with `ig image build`, runs it with `ig run -o json`
+// and checks that the fchmodat calls this test makes come out with the exact pid, tid, comm,
+// mode and path; then checks that nothing of the gadget stays loaded in the kernel.
+#include <bpf/bpf.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/bpf.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kImage = "e2e/trace_fchmodat:test";
+constexpr const char* kProgramName = "ig_fchmodat_e";
+constexpr const char* kThreadName = "ig-e2e-chmod";
+
+struct Child {
+  pid_t pid = -1;
+  int out_fd = -1;  // stdout
+  int err_fd = -1;  // stderr
+};
+
+// Starts `argv` with IG_OCI_STORE set, stdout and stderr in pipes.
+Child spawn(const std::vector<std::string>& args, const fs::path& store) {
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  std::vector<std::string> env_storage = {"IG_OCI_STORE=" + store.string()};
+  for (char** e = environ; *e; ++e) {
+    if (std::strncmp(*e, "IG_OCI_STORE=", 13) != 0) env_storage.emplace_back(*e);
+  }
+  std::vector<char*> env;
+  for (auto& e : env_storage) env.push_back(e.data());
+  env.push_back(nullptr);
+  std::vector<std::string> args_storage = args;
+  std::vector<char*> argv;
+  for (auto& a : args_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  Child child;
+  int rc = posix_spawn(&child.pid, argv[0], &actions, nullptr, argv.data(), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  close(err[1]);
+  if (rc != 0) throw std::runtime_error(std::string("posix_spawn: ") + std::strerror(rc));
+  child.out_fd = out[0];
+  child.err_fd = err[0];
+  return child;
+}
+
+// Reads both pipes to EOF and reaps the child; returns the exit status.
+int finish(Child& child, std::string& out, std::string& err) {
+  struct pollfd fds[2] = {{child.out_fd, POLLIN, 0}, {child.err_fd, POLLIN, 0}};
+  int open_fds = 2;
+  char buf[4096];
+  while (open_fds > 0) {
+    if (poll(fds, 2, 20000) <= 0) {
+      kill(child.pid, SIGKILL);
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof(buf));
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? out : err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  int status = 0;
+  waitpid(child.pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// A BPF link among the process's fds means the gadget is attached (its readers exist before).
+bool has_bpf_link(pid_t pid) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fdinfo", ec)) {
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("link_id:")) return true;
+    }
+  }
+  return false;
+}
+
+bool program_loaded(const char* name) {
+  uint32_t id = 0;
+  while (bpf_prog_get_next_id(id, &id) == 0) {
+    int fd = bpf_prog_get_fd_by_id(id);
+    if (fd < 0) continue;
+    struct bpf_prog_info info = {};
+    uint32_t len = sizeof(info);
+    bool match = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && std::strcmp(info.name, name) == 0;
+    close(fd);
+    if (match) return true;
+  }
+  return false;
+}
+
+std::string ig_image_build(const fs::path& store) {
+  Child child = spawn({IG_BINARY, "image", "build", "-t", kImage,
+                       std::string(IG_E2E_GADGETS_DIR) + "/trace_fchmodat"},
+                      store);
+  std::string out, err;
+  int code = finish(child, out, err);
+  if (code != 0) return "ig image build exited " + std::to_string(code) + ":\n" + out + err;
+  return {};
+}
+
+struct Call {
+  std::string path;
+  uint32_t mode;
+};
+
+struct Observed {
+  pid_t tid = 0;
+  std::vector<nlohmann::json> rows;  // JSON rows whose filename is one of ours
+  std::string stderr_text;
+  int exit_code = -1;
+};
+
+// Runs the gadget, makes `calls` from a thread named kThreadName once it is attached, and
+// collects the rows for our paths.
+Observed run_and_call(const fs::path& store, const std::vector<std::string>& extra_args,
+                      const std::vector<Call>& calls) {
+  std::vector<std::string> args = {IG_BINARY, "run", kImage, "-o", "json", "--timeout", "5"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  Child child = spawn(args, store);
+  Observed observed;
+  auto deadline = Clock::now() + std::chrono::seconds(4);
+  bool attached = false;
+  while (Clock::now() < deadline && !(attached = has_bpf_link(child.pid))) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (attached) {
+    std::thread worker([&] {
+      prctl(PR_SET_NAME, kThreadName);
+      observed.tid = static_cast<pid_t>(syscall(SYS_gettid));
+      for (const auto& call : calls) fchmodat(AT_FDCWD, call.path.c_str(), call.mode, 0);
+    });
+    worker.join();
+  }
+  std::string out;
+  observed.exit_code = finish(child, out, observed.stderr_text);
+  if (!attached) {
+    observed.stderr_text = "ig never attached a BPF link within 4 s\n" + observed.stderr_text;
+    return observed;
+  }
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    auto row = nlohmann::json::parse(line, nullptr, false);
+    if (row.is_discarded()) {
+      observed.stderr_text += "unparsable stdout line: " + line + "\n";
+      continue;
+    }
+    for (const auto& call : calls) {
+      if (row.value("filename", "") == call.path) observed.rows.push_back(row);
+    }
+  }
+  return observed;
+}
+
+class NativeRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    store_ = fs::temp_directory_path() / ("ig-e2e-store-" + std::to_string(getpid()));
+    fs::remove_all(store_);
+    build_error_ = ig_image_build(store_);
+  }
+  static void TearDownTestSuite() { fs::remove_all(store_); }
+
+  void SetUp() override {
+    // Fail loudly: an e2e run that silently skips looks like a pass.
+    ASSERT_EQ(geteuid(), 0u) << "the e2e tests load BPF programs and must run as root";
+    ASSERT_TRUE(fs::exists("/sys/kernel/tracing/events/syscalls/sys_enter_fchmodat") ||
+                fs::exists("/sys/kernel/debug/tracing/events/syscalls/sys_enter_fchmodat"))
+        << "tracefs with syscall tracepoints is not available (mount -t tracefs nodev "
+           "/sys/kernel/tracing)";
+    ASSERT_TRUE(build_error_.empty()) << build_error_;
+    // Distinctive paths: nothing else on the machine chmods these.
+    base_ = "/tmp/ig-e2e-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+
+  static fs::path store_;
+  static std::string build_error_;
+  std::string base_;
+};
+
+fs::path NativeRun::store_;
+std::string NativeRun::build_error_;
+
+TEST_F(NativeRun, JsonRowsCarryTheCallersIdentityModeAndPath) {
+  std::vector<Call> calls = {{base_ + "-first", 0641}, {base_ + "-second", 0705}};
+  Observed seen = run_and_call(store_, {}, calls);
+  ASSERT_EQ(seen.exit_code, 0) << seen.stderr_text;
+  ASSERT_EQ(seen.rows.size(), 2u) << seen.stderr_text;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const auto& row = seen.rows[i];
+    SCOPED_TRACE(row.dump());
+    EXPECT_EQ(row.at("filename"), calls[i].path);
+    EXPECT_EQ(row.at("mode").get<uint64_t>(), calls[i].mode);
+    EXPECT_EQ(row.at("dfd").get<int64_t>(), AT_FDCWD);
+    EXPECT_EQ(row.at("proc").at("pid").get<int64_t>(), getpid());
+    EXPECT_EQ(row.at("proc").at("tid").get<int64_t>(), seen.tid);
+    EXPECT_EQ(row.at("proc").at("comm"), kThreadName);
+  }
+  EXPECT_FALSE(program_loaded(kProgramName)) << "a program named " << kProgramName
+                                             << " is still loaded after ig exited";
+}
+
+TEST_F(NativeRun, GadgetParamsReachTheKernelProgram) {
+  // --mode-mask (gadget.yaml key of mode_mask) drops modes with bits outside the mask.
+  std::vector<Call> calls = {{base_ + "-outside", 0641}, {base_ + "-inside", 0700}};
+  Observed seen = run_and_call(store_, {"--mode-mask", "448"}, calls);  // 448 = 0700
+  ASSERT_EQ(seen.exit_code, 0) << seen.stderr_text;
+  ASSERT_EQ(seen.rows.size(), 1u) << seen.stderr_text;
+  EXPECT_EQ(seen.rows[0].at("filename"), base_ + "-inside");
+  EXPECT_EQ(seen.rows[0].at("mode").get<uint64_t>(), 0700u);
+}
+
+TEST_F(NativeRun, PidFilterDropsOtherProcesses) {
+  std::vector<Call> calls = {{base_ + "-filtered", 0600}};
+  Observed seen = run_and_call(store_, {"--pid", "1"}, calls);
+  ASSERT_EQ(seen.exit_code, 0) << seen.stderr_text;
+  EXPECT_TRUE(seen.rows.empty()) << seen.rows.size() << " rows despite --pid 1";
+}
+
+TEST_F(NativeRun, UnknownGadgetParamFailsWithOneLine) {
+  Child child = spawn({IG_BINARY, "run", kImage, "--timeout", "1", "--no-such-param", "1"}, store_);
+  std::string out, err;
+  int code = finish(child, out, err);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(err.find("unknown gadget parameter \"--no-such-param\""), std::string::npos) << err;
+  EXPECT_TRUE(out.empty()) << out;
+}
+
+}  // namespace
