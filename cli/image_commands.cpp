@@ -173,6 +173,7 @@ void add_image_commands(CLI::App& app) {
   add_inspect(*image);
   add_tag(*image);
   add_remove(*image);
+  add_registry_commands(*image);
 }
 
 }  // namespace ig::cli

@@ -1,0 +1,79 @@
+// `ig image push|pull|copy`: transfers between the local store and registries.
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "oci/layout_store.hpp"
+#include "oci/reference.hpp"
+#include "oci/remote/transfer.hpp"
+
+namespace ig::cli {
+namespace {
+
+// The registry flags of upstream ig, shared by the three commands.
+std::shared_ptr<oci::remote::RegistryOptions> add_registry_flags(CLI::App& cmd) {
+  auto options = std::make_shared<oci::remote::RegistryOptions>();
+  cmd.add_option("--authfile", options->authfile,
+                 "Path of the authentication file (default $REGISTRY_AUTH_FILE, else "
+                 "/var/lib/ig/config.json, else the Docker config)");
+  cmd.add_option("--insecure-registries", options->insecure_registries,
+                 "Registries (host[:port], comma separated) contacted over plain HTTP")
+      ->delimiter(',');
+  return options;
+}
+
+void add_push(CLI::App& image) {
+  auto* cmd = image.add_subcommand("push", "Push the specified image to a remote registry");
+  auto ref = std::make_shared<std::string>();
+  cmd->add_option("IMAGE", *ref, "Image to push")->required();
+  auto options = add_registry_flags(*cmd);
+  cmd->callback([ref, options] {
+    auto reference = oci::parse_reference(*ref);
+    std::cout << "Pushing " << reference.str() << "...\n" << std::flush;
+    oci::LayoutStore store(oci::LayoutStore::default_path());
+    auto desc = oci::remote::push_image(reference, store, *options);
+    std::cout << "Successfully pushed " << reference.str() << "@" << desc.digest.str() << "\n";
+  });
+}
+
+void add_pull(CLI::App& image) {
+  auto* cmd = image.add_subcommand("pull", "Pull the specified image from a remote registry");
+  auto ref = std::make_shared<std::string>();
+  auto platform = std::make_shared<std::string>();
+  cmd->add_option("IMAGE", *ref, "Image to pull")->required();
+  cmd->add_option("--platform", *platform, "Pull only this platform (e.g. linux/amd64); default: all");
+  auto options = add_registry_flags(*cmd);
+  cmd->callback([ref, platform, options] {
+    auto reference = oci::parse_reference(*ref);
+    std::cout << "Pulling " << reference.str() << "...\n" << std::flush;
+    oci::LayoutStore store(oci::LayoutStore::default_path());
+    auto desc = oci::remote::pull_image(reference, store, *options, *platform);
+    std::cout << "Successfully pulled " << reference.str() << "@" << desc.digest.str() << "\n";
+  });
+}
+
+void add_copy(CLI::App& image) {
+  auto* cmd = image.add_subcommand("copy", "Copy an image from one registry to another, without the local store");
+  auto src = std::make_shared<std::string>();
+  auto dst = std::make_shared<std::string>();
+  cmd->add_option("SRC_IMAGE", *src, "Source image")->required();
+  cmd->add_option("DST_IMAGE", *dst, "Destination image")->required();
+  auto options = add_registry_flags(*cmd);
+  cmd->callback([src, dst, options] {
+    auto from = oci::parse_reference(*src);
+    auto to = oci::parse_reference(*dst);
+    std::cout << "Copying " << from.str() << " to " << to.str() << "...\n" << std::flush;
+    auto desc = oci::remote::copy_image(from, to, *options);
+    std::cout << "Successfully copied " << to.str() << "@" << desc.digest.str() << "\n";
+  });
+}
+
+}  // namespace
+
+void add_registry_commands(CLI::App& image) {
+  add_push(image);
+  add_pull(image);
+  add_copy(image);
+}
+
+}  // namespace ig::cli

@@ -1,0 +1,33 @@
+// Registry credentials from Docker config.json / containers auth.json files, including
+// credential helpers (`docker-credential-<name> get`).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci/remote/options.hpp"
+
+namespace ig::oci::remote {
+
+struct Credential {
+  std::string username;
+  std::string password;
+  std::string identity_token;  // OAuth2 refresh token
+  std::string registry_token;  // sent as-is as a Bearer token
+  bool empty() const {
+    return username.empty() && password.empty() && identity_token.empty() && registry_token.empty();
+  }
+};
+
+// The credential files consulted, in order, for `options`.
+std::vector<std::string> credential_files(const RegistryOptions& options);
+
+// Looks up credentials for `registry` ("host[:port]") and `repository` in the files of
+// `options`: the first file with a matching entry wins; inside a file credHelpers[host], then
+// credsStore, then auths (most specific "host/namespace" key first). Throws Error naming the
+// file when a file is malformed or a helper fails other than with "not found".
+std::optional<Credential> find_credential(const RegistryOptions& options, const std::string& registry,
+                                          const std::string& repository);
+
+}  // namespace ig::oci::remote

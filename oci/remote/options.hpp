@@ -1,0 +1,20 @@
+// User-facing settings of the registry client (the `--authfile` and `--insecure-registries`
+// flags of upstream ig).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ig::oci::remote {
+
+struct RegistryOptions {
+  // Credentials file. Empty: $REGISTRY_AUTH_FILE, else /var/lib/ig/config.json, else (when that
+  // default is absent) the Docker config, then containers' auth.json.
+  std::string authfile;
+  // "host[:port]" entries contacted over plain HTTP.
+  std::vector<std::string> insecure_registries;
+  // Show a progress display on stderr (only honoured when stderr is a TTY).
+  bool progress = false;
+};
+
+}  // namespace ig::oci::remote

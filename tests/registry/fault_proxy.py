@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+# Test proxy in front of a registry: fault_proxy.py PORT UPSTREAM_PORT MODE
+#   corrupt   - blob bodies are forwarded with one byte changed (same length)
+#   drop-once - the first blob body over 1 MiB is cut in the middle (connection closed)
+#   slow      - blob bodies are forwarded at about 2 MiB/s
+#   pass      - forward unchanged
+import http.client, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT, UPSTREAM, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+dropped = threading.Event()
+
+class Proxy(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def forward(self):
+        length = int(self.headers.get("Content-Length", "0") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        try:
+            up = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=30)
+            up.request(self.command, self.path, body=body, headers=headers)
+            resp = up.getresponse()
+        except OSError:
+            self.send_response(502); self.send_header("Content-Length", "0"); self.end_headers(); return
+        is_blob = "/blobs/sha256:" in self.path and self.command == "GET" and resp.status in (200, 206)
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("connection", "transfer-encoding"):
+                self.send_header(k, v)
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        size = int(resp.getheader("Content-Length", "0") or 0)
+        sent, first = 0, True
+        try:
+            while True:
+                chunk = resp.read(65536)
+                if not chunk:
+                    break
+                if is_blob and MODE == "corrupt" and first:
+                    chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
+                first = False
+                if is_blob and MODE == "drop-once" and size > (1 << 20) and not dropped.is_set() \
+                        and sent + len(chunk) > size // 2:
+                    dropped.set()
+                    self.wfile.write(chunk[: size // 2 - sent]); self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(chunk)
+                sent += len(chunk)
+                if is_blob and MODE == "slow":
+                    time.sleep(len(chunk) / (2 << 20))
+        except OSError:
+            self.close_connection = True
+            return
+        if sent < size:
+            # Upstream died mid-body: cut our client off too, as a dead registry would.
+            self.close_connection = True
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = forward
+
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer(("127.0.0.1", PORT), Proxy).serve_forever()
