@@ -1,0 +1,351 @@
+#include "runner/fields/field_table.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "util/error.hpp"
+
+namespace ig::runner::fields {
+namespace {
+
+using metadata::Annotations;
+using metadata::FieldKind;
+using metadata::Formatter;
+
+struct Template {
+  std::string_view name;
+  std::vector<std::pair<std::string_view, std::string_view>> annotations;
+};
+
+// pkg/metadata/v1/annotations.go, as listed in spec ig-compat.md §3.1.
+const std::vector<Template>& templates() {
+  static const std::vector<Template> kTemplates = {
+      {"timestamp", {{"columns.width", "35"}, {"columns.maxwidth", "35"},
+                     {"columns.ellipsis", "end"}, {"columns.hidden", "true"},
+                     {"description", "Microseconds since Unix epoch"}}},
+      {"bytes", {{"columns.width", "10"}, {"columns.alignment", "right"}}},
+      {"duration", {{"columns.width", "20"}, {"columns.alignment", "right"}}},
+      {"node", {{"columns.width", "30"}, {"columns.ellipsis", "middle"}}},
+      {"pod", {{"columns.width", "30"}, {"columns.ellipsis", "middle"}}},
+      {"container", {{"columns.width", "30"}}},
+      {"namespace", {{"columns.width", "30"}}},
+      {"containerImageName", {{"columns.width", "30"}}},
+      {"containerImageDigest", {{"columns.width", "30"}}},
+      {"containerPid", {{"columns.width", "6"}, {"columns.hidden", "true"},
+                        {"columns.alignment", "right"}}},
+      {"containerStartedAt", {{"columns.hidden", "true"}, {"columns.width", "35"}}},
+      {"comm", {{"description", "Process name"}, {"columns.maxwidth", "16"}}},
+      {"pcomm", {{"description", "Parent process name"}, {"columns.maxwidth", "16"},
+                 {"columns.hidden", "true"}}},
+      {"pid", {{"description", "Process ID"}, {"columns.minwidth", "7"},
+               {"columns.alignment", "right"}}},
+      {"ppid", {{"description", "Parent process ID"}, {"columns.minwidth", "7"},
+                {"columns.alignment", "right"}, {"columns.hidden", "true"}}},
+      {"tid", {{"description", "Thread ID"}, {"columns.minwidth", "7"},
+               {"columns.alignment", "right"}}},
+      {"ptid", {{"description", "Parent thread ID"}, {"columns.minwidth", "7"},
+                {"columns.alignment", "right"}, {"columns.hidden", "true"}}},
+      {"uid", {{"description", "User ID"}, {"columns.minwidth", "8"},
+               {"columns.alignment", "right"}}},
+      {"gid", {{"description", "Group ID"}, {"columns.minwidth", "8"},
+               {"columns.alignment", "right"}}},
+      {"ns", {{"columns.hidden", "true"}, {"columns.width", "12"},
+              {"columns.alignment", "right"}}},
+      {"mntns_id", {{"description", "Mount namespace ID"}, {"columns.hidden", "true"},
+                    {"columns.width", "12"}, {"columns.alignment", "right"}}},
+      {"netns_id", {{"description", "Network namespace ID"}, {"columns.hidden", "true"},
+                    {"columns.width", "12"}, {"columns.alignment", "right"}}},
+      {"l4endpoint", {{"columns.minwidth", "22"}, {"columns.width", "40"},
+                      {"columns.maxwidth", "52"}, {"columns.ellipsis", "middle"}}},
+      {"syscall", {{"description", "Syscall"}, {"columns.width", "18"},
+                   {"columns.maxwidth", "28"}}},
+      {"errorString", {{"columns.width", "12"}}},
+      {"user_stack", {{"description", "User stack trace"}, {"columns.hidden", "true"}}},
+  };
+  return kTemplates;
+}
+
+// Types whose template is applied automatically (pkg/operators/ebpf/struct.go). gadget_ptid is
+// included so the parent's thread id stays out of the default columns, as in upstream output.
+constexpr std::string_view kAutoTemplateTypes[] = {
+    "gadget_comm", "gadget_uid", "gadget_gid", "gadget_pid", "gadget_tid", "gadget_timestamp",
+    "gadget_mntns_id", "gadget_netns_id", "gadget_pcomm", "gadget_ppid", "gadget_ptid",
+    "gadget_user_stack"};
+
+bool is_identity_struct(std::string_view type_name) {
+  return type_name == "gadget_process" || type_name == "gadget_creds" ||
+         type_name == "gadget_parent";
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+size_t type_width(const metadata::FieldSchema& s) {
+  switch (s.kind) {
+    case FieldKind::Bool: return 5;
+    case FieldKind::Int:
+      return s.size == 1 ? 4 : s.size == 2 ? 6 : s.size == 4 ? 11 : 20;
+    case FieldKind::Uint:
+    case FieldKind::Enum:
+      return s.size == 1 ? 3 : s.size == 2 ? 5 : s.size == 4 ? 10 : 20;
+    default: return 0;
+  }
+}
+
+const std::string* get(const Annotations& a, const std::string& key) {
+  const auto it = a.find(key);
+  return it == a.end() ? nullptr : &it->second;
+}
+
+[[noreturn]] void bad(const Field& f, const std::string& key, const std::string& value) {
+  throw Error(ErrorCode::InvalidArgument,
+              "field " + f.schema.full_name + ": invalid " + key + " \"" + value + "\"");
+}
+
+size_t parse_width(const Field& f, const std::string& key) {
+  const std::string* v = get(f.annotations, key);
+  if (v == nullptr || v->empty()) return 0;
+  if (*v == "type") {
+    const size_t w = type_width(f.schema);
+    if (w == 0) bad(f, key, *v);
+    return w;
+  }
+  size_t w = 0;
+  const auto r = std::from_chars(v->data(), v->data() + v->size(), w);
+  if (r.ec != std::errc() || r.ptr != v->data() + v->size()) bad(f, key, *v);
+  return w;
+}
+
+bool parse_bool(const Field& f, const std::string& key) {
+  const std::string* v = get(f.annotations, key);
+  return v != nullptr && lower(*v) == "true";
+}
+
+}  // namespace
+
+bool apply_template(std::string_view name, Annotations& dst) {
+  for (const auto& t : templates()) {
+    if (t.name != name) continue;
+    for (const auto& [k, v] : t.annotations) dst[std::string(k)] = std::string(v);
+    return true;
+  }
+  return false;
+}
+
+FieldTable::FieldTable(const struct btf* btf, const std::string& struct_name,
+                       const metadata::DataSourceMetadata* meta) {
+  for (auto& s : metadata::event_fields(btf, struct_name, meta)) {
+    Field f;
+    f.order = s.order;
+    f.schema = std::move(s);
+    fields_.push_back(std::move(f));
+  }
+  order_formatted_fields();
+  add_operator_fields();
+  link();
+  resolve_annotations(meta);
+  resolve_columns();
+}
+
+void FieldTable::order_formatted_fields() {
+  // Upstream adds formatted fields after the struct's members: the eBPF operator's enum names
+  // first, then the formatters operator's in its converter order, then user/group names. The
+  // default columns keep that order (audit_seccomp shows CODE before SYSCALL).
+  static constexpr Formatter kRank[] = {
+      Formatter::Enum,     Formatter::Signal,   Formatter::Errno,    Formatter::Syscall,
+      Formatter::Timestamp, Formatter::Bytes,   Formatter::Duration, Formatter::FileMode,
+      Formatter::FileFlags, Formatter::Uid,     Formatter::Gid};
+  const int base = static_cast<int>(fields_.size());
+  for (Field& f : fields_) {
+    if (f.schema.kind != FieldKind::Formatted) continue;
+    const int rank =
+        static_cast<int>(std::find(std::begin(kRank), std::end(kRank), f.schema.formatter) -
+                         std::begin(kRank));
+    f.order = base * (rank + 1) + f.schema.order;
+  }
+}
+
+void FieldTable::add_operator_fields() {
+  // Container enrichment keys on the first gadget_mntns_id member. Until the runtime lookup
+  // exists, host events carry an empty container name, as upstream prints them.
+  const bool has_mntns = std::any_of(fields_.begin(), fields_.end(), [](const Field& f) {
+    return f.schema.type_name == "gadget_mntns_id";
+  });
+  if (!has_mntns) return;
+  Field runtime;
+  runtime.schema.full_name = "runtime";
+  runtime.schema.kind = FieldKind::Struct;
+  runtime.operator_field = true;
+  runtime.order = -2;
+  Field name;
+  name.schema.full_name = "runtime.containerName";
+  name.schema.kind = FieldKind::String;
+  name.schema.depth = 1;
+  name.operator_field = true;
+  name.order = -1;
+  apply_template("container", name.annotations);
+  fields_.insert(fields_.begin(), {std::move(runtime), std::move(name)});
+}
+
+void FieldTable::link() {
+  std::map<std::string, int> by_name;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    Field& f = fields_[i];
+    const std::string& full = f.schema.full_name;
+    const size_t dot = full.rfind('.');
+    f.name = dot == std::string::npos ? full : full.substr(dot + 1);
+    if (dot != std::string::npos) {
+      const auto it = by_name.find(full.substr(0, dot));
+      if (it != by_name.end()) f.parent = it->second;
+    }
+    by_name[full] = static_cast<int>(i);
+  }
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (fields_[i].parent >= 0) {
+      fields_[fields_[i].parent].children.push_back(static_cast<int>(i));
+    } else {
+      roots_.push_back(static_cast<int>(i));
+    }
+  }
+  const auto by_key = [this](int a, int b) { return fields_[a].name < fields_[b].name; };
+  std::sort(roots_.begin(), roots_.end(), by_key);
+  for (auto& f : fields_) std::sort(f.children.begin(), f.children.end(), by_key);
+}
+
+void FieldTable::resolve_annotations(const metadata::DataSourceMetadata* meta) {
+  std::vector<bool> explicit_hidden(fields_.size(), false);
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    Field& f = fields_[i];
+    const std::string& type = f.schema.type_name;
+    if (std::find(std::begin(kAutoTemplateTypes), std::end(kAutoTemplateTypes), type) !=
+        std::end(kAutoTemplateTypes)) {
+      apply_template(type.substr(7), f.annotations);  // strip "gadget_"
+    }
+    if (is_identity_struct(type) && f.schema.kind == FieldKind::Struct) {
+      f.annotations["columns.hidden"] = "true";
+    }
+    // Members of process/creds/parent are addressed by their short name (COMM, PID, ...).
+    if (f.parent >= 0 && !f.operator_field &&
+        f.schema.kind != FieldKind::Formatted &&
+        is_identity_struct(fields_[f.parent].schema.type_name)) {
+      f.annotations["columns.alias"] = f.name;
+    }
+    switch (f.schema.formatter) {
+      case Formatter::Timestamp: apply_template("timestamp", f.annotations); break;
+      case Formatter::Errno: apply_template("errorString", f.annotations); break;
+      case Formatter::Bytes: apply_template("bytes", f.annotations); break;
+      case Formatter::Duration: apply_template("duration", f.annotations); break;
+      // uidgidresolver hides both the id and its name at upstream HEAD.
+      case Formatter::Uid:
+      case Formatter::Gid: f.annotations["columns.hidden"] = "true"; break;
+      default: break;
+    }
+    if (meta == nullptr) continue;
+    const auto it = meta->fields.find(f.schema.full_name);
+    if (it == meta->fields.end()) continue;
+    const Annotations& given = it->second.annotations;
+    if (const std::string* t = get(given, "template")) {
+      if (!apply_template(*t, f.annotations)) {
+        throw Error(ErrorCode::InvalidArgument,
+                    "field " + f.schema.full_name + ": unknown template \"" + *t + "\"");
+      }
+    }
+    for (const auto& [k, v] : given) f.annotations[k] = v;
+    explicit_hidden[i] = given.count("columns.hidden") > 0;
+  }
+
+  // Sources of formatted fields are hidden unless gadget.yaml says otherwise; enum sources
+  // are always hidden (§4.4).
+  for (const Field& f : fields_) {
+    if (f.schema.kind != FieldKind::Formatted) continue;
+    const int src = find(f.schema.source);
+    if (src < 0) continue;
+    if (f.schema.formatter == Formatter::Enum || !explicit_hidden[src]) {
+      fields_[src].annotations["columns.hidden"] = "true";
+    }
+  }
+  // The ustack operator's sub-fields are hidden: the stack is shown on request only.
+  for (Field& f : fields_) {
+    for (int p = f.parent; p >= 0; p = fields_[p].parent) {
+      if (fields_[p].schema.type_name == "gadget_user_stack") {
+        if (!(meta && meta->fields.count(f.schema.full_name) &&
+              meta->fields.at(f.schema.full_name).annotations.count("columns.hidden"))) {
+          f.annotations["columns.hidden"] = "true";
+        }
+        break;
+      }
+    }
+  }
+}
+
+void FieldTable::resolve_columns() {
+  for (Field& f : fields_) {
+    const Annotations& a = f.annotations;
+    if (const std::string* v = get(a, "columns.alias")) f.alias = *v;
+    if (const std::string* v = get(a, "description")) f.description = *v;
+    f.hidden = parse_bool(f, "columns.hidden");
+    f.json_skip = parse_bool(f, "json.skip");
+    f.hex = parse_bool(f, "columns.hex");
+    f.fixed = parse_bool(f, "columns.fixed");
+    if (const std::string* v = get(a, "columns.alignment")) {
+      if (*v == "left") {
+        f.align = format::Align::Left;
+      } else if (*v == "right") {
+        f.align = format::Align::Right;
+      } else {
+        bad(f, "columns.alignment", *v);
+      }
+    }
+    if (const std::string* v = get(a, "columns.ellipsis")) {
+      if (v->empty() || *v == "none") {
+        f.ellipsis = format::Ellipsis::None;
+      } else if (*v == "start") {
+        f.ellipsis = format::Ellipsis::Start;
+      } else if (*v == "middle") {
+        f.ellipsis = format::Ellipsis::Middle;
+      } else if (*v == "end") {
+        f.ellipsis = format::Ellipsis::End;
+      } else {
+        bad(f, "columns.ellipsis", *v);
+      }
+    }
+    constexpr size_t kDefaultWidth = 16;
+    f.width = parse_width(f, "columns.width");
+    f.min_width = parse_width(f, "columns.minwidth");
+    f.max_width = parse_width(f, "columns.maxwidth");
+    const bool explicit_width = f.width != 0;
+    if (!explicit_width) f.width = kDefaultWidth;
+    // Integers never need more than their widest value (pkg/columns).
+    if (f.max_width == 0 && !explicit_width) f.max_width = type_width(f.schema);
+    if (f.max_width != 0 && f.width > f.max_width) f.width = f.max_width;
+    if (f.width < f.min_width) f.width = f.min_width;
+  }
+}
+
+int FieldTable::find(std::string_view name) const {
+  const std::string wanted = lower(name);
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (lower(fields_[i].schema.full_name) == wanted) return static_cast<int>(i);
+  }
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (!fields_[i].alias.empty() && lower(fields_[i].alias) == wanted) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<int> FieldTable::default_columns() const {
+  std::vector<int> out;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const Field& f = fields_[i];
+    if (!f.hidden && f.schema.kind != FieldKind::Struct) out.push_back(static_cast<int>(i));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [this](int a, int b) { return fields_[a].order < fields_[b].order; });
+  return out;
+}
+
+}  // namespace ig::runner::fields

@@ -1,0 +1,43 @@
+// Renders one decoded event in the output modes of spec ig-compat.md §5.2. Values live in a
+// row reused across events; writers append to a caller-owned buffer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runner/fields/field_table.hpp"
+
+namespace ig::runner::output {
+
+// One field's decoded value; which member is meaningful depends on the field's kind.
+struct Value {
+  uint64_t u = 0;  // Uint, Enum, Bool
+  int64_t i = 0;   // Int
+  double d = 0;    // Float
+  std::string s;   // String, Bytes (raw), Formatted, operator strings
+};
+
+using Row = std::vector<Value>;
+
+class ColumnsWriter {
+ public:
+  ColumnsWriter(const fields::FieldTable& table, std::vector<int> columns)
+      : table_(table), columns_(std::move(columns)) {}
+  void header(std::string& out) const;
+  void row(std::string& out, const Row& row);
+  const std::vector<int>& columns() const { return columns_; }
+
+ private:
+  const fields::FieldTable& table_;
+  std::vector<int> columns_;
+  std::string cell_;  // scratch, reused
+};
+
+// Compact (indent 0) or indented JSON object with keys sorted at each level.
+void append_json(std::string& out, const fields::FieldTable& table, const Row& row, int indent);
+
+// "---" line, then the event as YAML with the JSON key order.
+void append_yaml(std::string& out, const fields::FieldTable& table, const Row& row);
+
+}  // namespace ig::runner::output

@@ -1,0 +1,298 @@
+#include "runner/pipeline.hpp"
+
+#include <bpf/btf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "runner/fields/field_table.hpp"
+#include "runner/format/formatters.hpp"
+#include "runner/format/text.hpp"
+#include "runner/output/event_writers.hpp"
+#include "util/error.hpp"
+
+namespace ig::runner {
+namespace {
+
+using metadata::FieldKind;
+using metadata::Formatter;
+
+enum class Mode { Columns, Json, JsonPretty, Yaml, None };
+
+Mode parse_mode(const std::string& mode) {
+  if (mode == "columns") return Mode::Columns;
+  if (mode == "json") return Mode::Json;
+  if (mode == "jsonpretty") return Mode::JsonPretty;
+  if (mode == "yaml") return Mode::Yaml;
+  if (mode == "none") return Mode::None;
+  throw Error(ErrorCode::InvalidArgument, "-o: unsupported output mode \"" + mode +
+                                              "\" (columns, json, jsonpretty, yaml, none)");
+}
+
+struct BtfDeleter {
+  void operator()(struct btf* b) const { btf__free(b); }
+};
+
+// One formatted field and what it is computed from; built once, run per event.
+struct Converter {
+  int source;
+  int target;
+  Formatter formatter;
+  std::optional<format::EnumNames> enum_names;
+  std::string layout;  // timestamps
+};
+
+}  // namespace
+
+struct EventPipeline::Impl {
+  Impl(const struct btf* btf, const metadata::TracerMarker& tracer,
+       const metadata::DataSourceMetadata* meta, const OutputOptions& options, std::FILE* out)
+      : table(btf, tracer.struct_name, meta),
+        mode(parse_mode(options.mode)),
+        out(out),
+        users(options.passwd_path, options.group_path) {
+    const int id = btf__find_by_name_kind(btf, tracer.struct_name.c_str(), BTF_KIND_STRUCT);
+    struct_size = static_cast<size_t>(btf__resolve_size(btf, static_cast<uint32_t>(id)));
+    // Slack so bitfield storage reads never run past the copy.
+    record.assign(struct_size + 8, 0);
+    row.resize(table.fields().size());
+
+    std::unique_ptr<struct btf, BtfDeleter> kernel;
+    const auto& fields = table.fields();
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const auto& s = fields[i].schema;
+      if (s.kind != FieldKind::Formatted) continue;
+      Converter c{table.find(s.source), static_cast<int>(i), s.formatter, std::nullopt, {}};
+      if (c.source < 0) continue;
+      const auto& src = fields[c.source];
+      if (s.formatter == Formatter::Enum) {
+        if (options.kernel_enums && !kernel) kernel.reset(btf__load_vmlinux_btf());
+        const auto sep = src.annotations.find("ebpf.formatter.bitfield.separator");
+        c.enum_names.emplace(btf, s.btf_type_id, kernel.get(),
+                             sep == src.annotations.end() ? "" : sep->second);
+      } else if (s.formatter == Formatter::Timestamp) {
+        const auto layout = src.annotations.find("formatters.timestamp.format");
+        c.layout = layout != src.annotations.end() && !layout->second.empty()
+                       ? layout->second
+                       : std::string(format::kDefaultTimestampLayout);
+      }
+      converters.push_back(std::move(c));
+    }
+
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const auto k = fields[i].schema.kind;
+      if (!fields[i].operator_field && k != FieldKind::Struct && k != FieldKind::Formatted) {
+        members.push_back(static_cast<int>(i));
+      }
+    }
+
+    if (mode == Mode::Columns) {
+      columns.emplace(table, select_columns(tracer.name, options.fields));
+    }
+  }
+
+  std::vector<int> select_columns(const std::string& ds, const std::vector<std::string>& entries) {
+    std::vector<std::string> tokens;
+    for (const auto& entry : entries) {
+      std::string_view rest = entry;
+      // "ds:f1,f2" applies to data source ds only.
+      if (const size_t colon = rest.find(':'); colon != std::string_view::npos) {
+        if (rest.substr(0, colon) != ds) continue;
+        rest.remove_prefix(colon + 1);
+      }
+      while (!rest.empty()) {
+        const size_t comma = rest.find(',');
+        std::string_view token = rest.substr(0, comma);
+        if (!token.empty()) tokens.emplace_back(token);
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    }
+    const bool replace = std::any_of(tokens.begin(), tokens.end(), [](const std::string& t) {
+      return t[0] != '+' && t[0] != '-';
+    });
+    std::vector<int> cols = replace ? std::vector<int>{} : table.default_columns();
+    for (const auto& token : tokens) {
+      const bool add = token[0] != '-';
+      const std::string name = (token[0] == '+' || token[0] == '-') ? token.substr(1) : token;
+      const int index = table.find(name);
+      if (index < 0) throw unknown_field(name);
+      const auto it = std::find(cols.begin(), cols.end(), index);
+      if (add && it == cols.end()) cols.push_back(index);
+      if (!add && it != cols.end()) cols.erase(it);
+    }
+    return cols;
+  }
+
+  Error unknown_field(const std::string& name) const {
+    std::string valid;
+    for (const auto& f : table.fields()) {
+      if (f.schema.kind == FieldKind::Struct) continue;
+      if (!valid.empty()) valid += ", ";
+      valid += f.schema.full_name;
+    }
+    return Error(ErrorCode::InvalidArgument,
+                 "--fields: unknown field \"" + name + "\"; valid fields: " + valid);
+  }
+
+  void decode(const void* data, size_t size) {
+    const size_t n = std::min(size, struct_size);
+    std::memcpy(record.data(), data, n);
+    if (n < struct_size) std::memset(record.data() + n, 0, struct_size - n);
+
+    const auto& fields = table.fields();
+    for (int index : members) {
+      const auto& s = fields[index].schema;
+      output::Value& v = row[index];
+      const unsigned char* p = record.data() + s.offset;
+      switch (s.kind) {
+        case FieldKind::String:
+          v.s.assign(reinterpret_cast<const char*>(p), strnlen(reinterpret_cast<const char*>(p), s.size));
+          break;
+        case FieldKind::Bytes:
+          v.s.assign(reinterpret_cast<const char*>(p), s.size);
+          break;
+        case FieldKind::Float:
+          if (s.size == 4) {
+            float f;
+            std::memcpy(&f, p, 4);
+            v.d = f;
+          } else {
+            std::memcpy(&v.d, p, 8);
+          }
+          break;
+        default: {
+          uint64_t u = 0;
+          std::memcpy(&u, p, std::min<size_t>(s.size, 8));  // BPF records are host-endian
+          unsigned bits = s.size * 8;
+          if (s.bit_size != 0) {
+            u >>= s.bit_offset;
+            bits = s.bit_size;
+          }
+          if (bits < 64) u &= (uint64_t{1} << bits) - 1;
+          v.u = u;
+          if (s.kind == FieldKind::Int) {
+            const uint64_t sign = uint64_t{1} << (bits - 1);
+            v.i = static_cast<int64_t>((u ^ sign) - sign);
+          }
+        }
+      }
+    }
+  }
+
+  void convert() {
+    for (auto& c : converters) {
+      output::Value& src = row[c.source];
+      std::string& out = row[c.target].s;
+      out.clear();
+      switch (c.formatter) {
+        case Formatter::Timestamp: {
+          const int64_t wall = clock.to_wall(src.u);
+          src.u = static_cast<uint64_t>(wall);  // upstream overwrites the raw field too
+          format::append_go_time(out, wall, c.layout);
+          break;
+        }
+        case Formatter::Syscall: syscalls.append(out, src.u); break;
+        case Formatter::Enum: c.enum_names->append(out, src.u); break;
+        case Formatter::Signal: format::append_signal_name(out, static_cast<uint32_t>(src.u)); break;
+        case Formatter::Errno: format::append_errno_name(out, static_cast<uint32_t>(src.u)); break;
+        case Formatter::Uid: users.append_user(out, static_cast<uint32_t>(src.u)); break;
+        case Formatter::Gid: users.append_group(out, static_cast<uint32_t>(src.u)); break;
+        case Formatter::FileMode: format::append_file_mode(out, static_cast<uint32_t>(src.u)); break;
+        case Formatter::FileFlags: format::append_file_flags(out, static_cast<uint32_t>(src.u)); break;
+        case Formatter::Bytes: format::append_bytes(out, src.u); break;
+        case Formatter::Duration: format::append_duration(out, src.u); break;
+        case Formatter::None: break;
+      }
+    }
+  }
+
+  fields::FieldTable table;
+  Mode mode;
+  std::FILE* out;
+  size_t struct_size = 0;
+  std::vector<unsigned char> record;
+  output::Row row;
+  std::vector<int> members;  // fields decoded from the record
+  std::vector<Converter> converters;
+  std::optional<output::ColumnsWriter> columns;
+  format::SyscallNames syscalls;
+  format::UserGroupNames users;
+  format::BootClock clock;
+  std::string buffer;
+  uint64_t lost = 0;
+};
+
+EventPipeline::EventPipeline(const struct btf* btf, const metadata::TracerMarker& tracer,
+                             const metadata::DataSourceMetadata* meta, const OutputOptions& options,
+                             std::FILE* out)
+    : impl_(std::make_unique<Impl>(btf, tracer, meta, options, out)) {}
+
+EventPipeline::~EventPipeline() = default;
+
+void EventPipeline::start() {
+  if (impl_->mode == Mode::Columns) impl_->columns->header(impl_->buffer);
+  flush();
+}
+
+void EventPipeline::handle(const void* record, size_t size) {
+  Impl& d = *impl_;
+  if (d.mode == Mode::None) return;
+  d.decode(record, size);
+  d.convert();
+  switch (d.mode) {
+    case Mode::Columns: d.columns->row(d.buffer, d.row); break;
+    case Mode::Json: output::append_json(d.buffer, d.table, d.row, 0); break;
+    case Mode::JsonPretty: output::append_json(d.buffer, d.table, d.row, 2); break;
+    case Mode::Yaml: output::append_yaml(d.buffer, d.table, d.row); break;
+    case Mode::None: break;
+  }
+}
+
+void EventPipeline::flush() {
+  Impl& d = *impl_;
+  if (!d.buffer.empty()) {
+    std::fwrite(d.buffer.data(), 1, d.buffer.size(), d.out);
+    d.buffer.clear();
+  }
+  std::fflush(d.out);
+}
+
+void EventPipeline::report_lost(uint64_t count) {
+  if (count == 0) return;
+  impl_->lost += count;
+  flush();  // keep the warning after the events it follows
+  std::fprintf(stderr, "warning: lost %llu events\n", static_cast<unsigned long long>(count));
+}
+
+void EventPipeline::finish() {
+  flush();
+  if (impl_->lost > 0) {
+    std::fprintf(stderr, "warning: lost %llu events in total\n",
+                 static_cast<unsigned long long>(impl_->lost));
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> EventPipeline::describe_fields() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& f : impl_->table.fields()) {
+    if (f.schema.kind == FieldKind::Struct) continue;
+    out.emplace_back(f.schema.full_name, f.description);
+  }
+  return out;
+}
+
+std::vector<std::string> EventPipeline::column_names() const {
+  std::vector<std::string> out;
+  if (!impl_->columns) return out;
+  for (int c : impl_->columns->columns()) {
+    const auto& f = impl_->table.fields()[c];
+    std::string name = f.alias.empty() ? f.schema.full_name : f.alias;
+    for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    out.push_back(std::move(name));
+  }
+  return out;
+}
+
+}  // namespace ig::runner

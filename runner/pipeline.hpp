@@ -1,0 +1,58 @@
+// The user-space half of `ig run` for one data source: raw ring/perf buffer record -> typed
+// fields (BTF offsets) -> formatters -> columns/json/jsonpretty/yaml text (spec ig-compat.md
+// §4.3, §4.4, §5.2). The kernel side calls handle() for every record and flush() after each
+// poll batch.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "metadata/btf_markers.hpp"
+#include "metadata/gadget_metadata.hpp"
+
+struct btf;
+
+namespace ig::runner {
+
+struct OutputOptions {
+  std::string mode = "columns";     // columns | json | jsonpretty | yaml | none
+  std::vector<std::string> fields;  // --fields entries: "a,b", "+a", "-b" (case-insensitive, aliases ok)
+  // Resolve enums with the running kernel's BTF when it has an enum of the same name
+  // (upstream behaviour); tests turn it off for reproducible names.
+  bool kernel_enums = true;
+  std::string passwd_path = "/etc/passwd";  // uid -> user name
+  std::string group_path = "/etc/group";    // gid -> group name
+};
+
+class EventPipeline {
+ public:
+  // Builds the data source `tracer.name` from BTF struct `tracer.struct_name`, applying the
+  // gadget.yaml annotations of that data source (may be null), templates and formatters.
+  // Throws Error(InvalidArgument) for a bad annotation, output mode or --fields entry.
+  EventPipeline(const struct btf* btf, const metadata::TracerMarker& tracer,
+                const metadata::DataSourceMetadata* meta, const OutputOptions& options,
+                std::FILE* out);
+  ~EventPipeline();
+  EventPipeline(const EventPipeline&) = delete;
+  EventPipeline& operator=(const EventPipeline&) = delete;
+
+  void start();                                  // header line in columns mode
+  void handle(const void* record, size_t size);  // one raw ring/perf buffer record (buffered)
+  void flush();                                  // write buffered lines to `out` and fflush it
+  void report_lost(uint64_t count);              // "warning: lost N events" on stderr
+  void finish();                                 // flush; summary of lost events if any
+  // Names and descriptions of all fields, for `ig run IMAGE --help`.
+  std::vector<std::pair<std::string, std::string>> describe_fields() const;
+  // Column headers that will be printed (columns mode), e.g. {"COMM", "PID"}.
+  std::vector<std::string> column_names() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ig::runner
