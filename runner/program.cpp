@@ -3,6 +3,8 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cstdint>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -103,6 +105,18 @@ std::string failed_program(const std::vector<std::string>& log, struct bpf_objec
   return {};
 }
 
+// The map libbpf could not create: "map '<name>': failed to create".
+std::string failed_map(const std::vector<std::string>& log) {
+  for (const auto& line : log) {
+    auto pos = line.find("': failed to create");
+    auto start = line.find("map '");
+    if (pos != std::string::npos && start != std::string::npos && start + 5 < pos) {
+      return line.substr(start + 5, pos - start - 5);
+    }
+  }
+  return {};
+}
+
 // Last lines of the verifier log libbpf printed for `program`.
 std::string verifier_log_tail(const std::vector<std::string>& log, const std::string& program,
                               size_t max_lines) {
@@ -197,6 +211,25 @@ GadgetProgram::GadgetProgram(const std::string& elf, const std::string& name,
       bpf_map__set_max_entries(map, 0);  // libbpf sizes it to the number of CPUs
     }
   }
+  // Upstream convention: a param named <map>_max_entries sizes map <map> (e.g. ig_build_id,
+  // declared with max_entries 0).
+  for (const auto& param : config.params) {
+    constexpr std::string_view kSuffix = "_max_entries";
+    if (!param.variable.ends_with(kSuffix) || param.variable.size() == kSuffix.size()) continue;
+    std::string map_name = param.variable.substr(0, param.variable.size() - kSuffix.size());
+    struct bpf_map* map = bpf_object__find_map_by_name(obj, map_name.c_str());
+    if (!map) continue;
+    auto it = config.param_values.find(param.key);
+    const std::string& text = it != config.param_values.end() ? it->second : param.default_value;
+    uint64_t entries = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), entries);
+    if (ec != std::errc() || end != text.data() + text.size() || entries == 0 ||
+        entries > UINT32_MAX) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "--" + param.key + ": invalid number of entries \"" + text + "\" for map " + map_name);
+    }
+    bpf_map__set_max_entries(map, static_cast<uint32_t>(entries));
+  }
   groups_ = group_variants(program_sections(obj));
   for (const auto& group : groups_) {
     bool fallback = config.fallback_hooks.contains(group.hook);
@@ -215,6 +248,9 @@ void GadgetProgram::load() {
   err = -err;
   std::string program = failed_program(log, object_.get());
   if (program.empty()) {
+    if (std::string map = failed_map(log); !map.empty()) {
+      throw ProgramFailure("creating map " + map + " failed: " + error_text(err), "", "", err, true);
+    }
     throw ProgramFailure("loading the eBPF object failed: " + error_text(err), "", "", err, true);
   }
   std::string section =
