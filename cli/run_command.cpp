@@ -15,6 +15,7 @@ void add_run_command(CLI::App& app) {
   // Gadget params are only known once the image is read, so unknown flags are collected and
   // handed to the runner, which checks them against the gadget.
   cmd->allow_extras();
+  cmd->fallthrough(false);  // gadget flags must reach the runner, not the parent commands
   cmd->set_help_flag();
   cmd->add_flag("-h,--help", *help, "Show help, including the gadget's flags when IMAGE is given");
 
