@@ -19,7 +19,6 @@ constexpr int kExitInterrupted = 130;
 int main(int argc, char** argv) {
   CLI::App app{"Collection of gadgets for troubleshooting Linux systems", "ig"};
   app.require_subcommand(1);
-  app.fallthrough();
 
   auto* version = app.add_subcommand("version", "Show version");
   version->callback([] { std::cout << "ig version " << IG_VERSION << "\n"; });
