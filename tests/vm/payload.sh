@@ -28,6 +28,12 @@ has_bpf_link() {
   return 1
 }
 
+# kill -0 also succeeds on an unreaped zombie; look at the state field of /proc/PID/stat.
+is_running() {
+  state=$(sed 's/.*) //' /proc/"$1"/stat 2>/dev/null | cut -d' ' -f1)
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 for mode in json columns; do
@@ -38,21 +44,23 @@ for mode in json columns; do
   # Deadline in 0.1 s ticks; under TCG loading the gadget takes seconds.
   ticks=0
   while ! has_bpf_link "$ig_pid"; do
-    if ! kill -0 "$ig_pid" 2>/dev/null || [ "$ticks" -ge $((attach_deadline_s * 10)) ]; then
+    if ! is_running "$ig_pid" || [ "$ticks" -ge $((attach_deadline_s * 10)) ]; then
       break
     fi
     usleep 100000
     ticks=$((ticks + 1))
   done
   if has_bpf_link "$ig_pid"; then
-    echo "attached start=$start at=$(uptime_s)" > "$results/attach-$mode"
+    link=$(cat /proc/"$ig_pid"/fdinfo/* 2>/dev/null | grep -m1 '^link_type:' | tr -d '\t')
+    echo "attached start=$start at=$(uptime_s) $link" > "$results/attach-$mode"
     workload > "$results/workload-$mode.json" 2> "$results/workload-$mode.err"
     echo $? > "$results/workload-$mode.rc"
     # The ring buffer is read asynchronously: give ig a moment to print the last events.
     sleep 1
+  elif is_running "$ig_pid"; then
+    echo "no BPF link after ${attach_deadline_s}s (start=$start)" > "$results/attach-$mode"
   else
-    echo "no BPF link after ${attach_deadline_s}s or ig exited (start=$start now=$(uptime_s))" \
-      > "$results/attach-$mode"
+    echo "ig exited before attaching (start=$start now=$(uptime_s))" > "$results/attach-$mode"
   fi
   kill -INT "$ig_pid" 2>/dev/null
   # A hung ig must not hang the VM: SIGKILL (rc 137) if it does not exit after SIGINT.

@@ -19,7 +19,8 @@ qemu_timeout_s=${IG_TEST_QEMU_TIMEOUT:-150}
 
 tmp=$(mktemp -d /tmp/ig-vm-test.XXXXXX)
 ok=0
-trap '[ "$ok" = 1 ] && rm -rf "$tmp"' EXIT
+# IG_TEST_KEEP=1 keeps the work directory (ig output, console log) after a pass too.
+trap '[ "$ok" = 1 ] && [ -z "${IG_TEST_KEEP:-}" ] && rm -rf "$tmp"' EXIT
 
 die() {
   echo "vm.audit_seccomp.$label: FAIL: $*" >&2
@@ -73,4 +74,4 @@ done
 /usr/bin/python3 "$here/check-results.py" "$tmp/results" "$gadget_dir/gadget.yaml" ||
   die "results do not match (see FAIL lines above; ig output in $tmp/results)"
 ok=1
-echo "vm.audit_seccomp.$label: PASS"
+echo "vm.audit_seccomp.$label: PASS${IG_TEST_KEEP:+ (work files in $tmp)}"
