@@ -43,6 +43,6 @@ mkdir -p "$work/x"
 dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/x" --wildcards './boot/vmlinuz-*'
 [ -s "$work/x/boot/vmlinuz-$kver" ] || { echo "fetch-kernel.sh: $pkg has no boot/vmlinuz-$kver" >&2; exit 1; }
 # Publish atomically so a concurrent or interrupted run never sees a partial kernel.
-rm -rf "$cache/$kver"
+rm -rf "${cache:?}/${kver:?}"
 mv "$work/x" "$cache/$kver"
 echo "$vmlinuz"

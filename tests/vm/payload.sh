@@ -9,6 +9,7 @@ export IG_OCI_STORE=/var/lib/ig-test/oci-store
 attach_deadline_s=60
 
 ref=
+# shellcheck disable=SC2013 # the command line is split into words on purpose
 for word in $(cat /proc/cmdline); do
   case "$word" in igtest_ref=*) ref=${word#igtest_ref=} ;; esac
 done
