@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: VM with Debian's stock kernels, registries and interop peers
   qemu-system-x86 qemu-system-data busybox-static cpio kmod zstd xz-utils
-  docker-registry skopeo apache2-utils jq openssl python3 python3-jwt python3-cryptography
+  docker-registry skopeo apache2-utils jq openssl python3 python3-jwt python3-cryptography python3-yaml
 )
 
 missing=()
