@@ -6,6 +6,7 @@
 #include "oci/layout_store.hpp"
 #include "oci/reference.hpp"
 #include "oci/remote/transfer.hpp"
+#include "util/error.hpp"
 
 namespace ig::cli {
 namespace {
@@ -22,6 +23,18 @@ std::shared_ptr<oci::remote::RegistryOptions> add_registry_flags(CLI::App& cmd) 
   return options;
 }
 
+// Names the operation and image in front of the library's message, as upstream does
+// ("push ghcr.io/x/y:t: denied: ...").
+template <typename F>
+auto labelled(const std::string& what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::Interrupted) throw;
+    throw Error(e.code(), what + ": " + e.what());
+  }
+}
+
 void add_push(CLI::App& image) {
   auto* cmd = image.add_subcommand("push", "Push the specified image to a remote registry");
   auto ref = std::make_shared<std::string>();
@@ -31,7 +44,8 @@ void add_push(CLI::App& image) {
     auto reference = oci::parse_reference(*ref);
     std::cout << "Pushing " << reference.str() << "...\n" << std::flush;
     oci::LayoutStore store(oci::LayoutStore::default_path());
-    auto desc = oci::remote::push_image(reference, store, *options);
+    auto desc = labelled("push " + reference.str(),
+                         [&] { return oci::remote::push_image(reference, store, *options); });
     std::cout << "Successfully pushed " << reference.str() << "@" << desc.digest.str() << "\n";
   });
 }
@@ -47,7 +61,8 @@ void add_pull(CLI::App& image) {
     auto reference = oci::parse_reference(*ref);
     std::cout << "Pulling " << reference.str() << "...\n" << std::flush;
     oci::LayoutStore store(oci::LayoutStore::default_path());
-    auto desc = oci::remote::pull_image(reference, store, *options, *platform);
+    auto desc = labelled("pull " + reference.str(),
+                         [&] { return oci::remote::pull_image(reference, store, *options, *platform); });
     std::cout << "Successfully pulled " << reference.str() << "@" << desc.digest.str() << "\n";
   });
 }
@@ -63,7 +78,8 @@ void add_copy(CLI::App& image) {
     auto from = oci::parse_reference(*src);
     auto to = oci::parse_reference(*dst);
     std::cout << "Copying " << from.str() << " to " << to.str() << "...\n" << std::flush;
-    auto desc = oci::remote::copy_image(from, to, *options);
+    auto desc = labelled("copy " + from.str() + " " + to.str(),
+                         [&] { return oci::remote::copy_image(from, to, *options); });
     std::cout << "Successfully copied " << to.str() << "@" << desc.digest.str() << "\n";
   });
 }

@@ -198,7 +198,7 @@ Response RegistryClient::send_with_retry(const Request& request) {
     std::chrono::milliseconds wait = backoff;
     try {
       Response r = http_.send(request);
-      if (!retryable_status(r.status) || attempt == kMaxRetries) return r;
+      if (!request.retry || !retryable_status(r.status) || attempt == kMaxRetries) return r;
       if (r.status == 429) {
         if (auto ra = r.header("retry-after")) {
           char* end = nullptr;
@@ -209,7 +209,7 @@ Response RegistryClient::send_with_retry(const Request& request) {
       }
     } catch (const TransportError& e) {
       if (e.body_bytes_delivered() > 0) throw;
-      if (!e.retryable() || attempt == kMaxRetries) throw Error(ErrorCode::Network, e.what());
+      if (!request.retry || !e.retryable() || attempt == kMaxRetries) throw Error(ErrorCode::Network, e.what());
     }
     std::this_thread::sleep_for(wait);
     backoff = std::min(backoff * 2, kBackoffMax);
@@ -332,8 +332,21 @@ Response RegistryClient::send(Request request, const std::vector<std::string>& s
     throw Error(ErrorCode::Unauthorized,
                 registry_ + ": authentication required: no credentials found for " + registry_);
   }
+  const bool basic = auth_scheme_ == "basic";
+  const bool have_credential = credential() && !credential()->empty();
   lock.unlock();
-  return send_with_retry(request);
+  r = send_with_retry(request);
+  if (r.status == 401) {
+    // Authenticated as well as we can and still refused: say why, without any secret.
+    if (basic || !have_credential) {
+      throw Error(ErrorCode::Unauthorized,
+                  registry_ + ": " + (have_credential ? "authentication failed: the registry refused the credentials"
+                                                      : "authentication required: no credentials found"));
+    }
+    throw Error(ErrorCode::Unauthorized, registry_ + ": the registry refused the token for " + key + ": " +
+                                             describe_error(r));
+  }
+  return r;
 }
 
 }  // namespace ig::oci::remote

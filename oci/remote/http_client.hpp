@@ -32,6 +32,8 @@ struct Request {
   // Response::body. Bodies of other statuses always go to Response::body (capped), so error
   // JSON can be reported.
   std::function<bool(const Response& head, std::string_view data)> on_body;
+  // Whether RegistryClient may retry this request (best-effort cleanups are not retried).
+  bool retry = true;
 };
 
 struct Response {

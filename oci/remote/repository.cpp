@@ -340,6 +340,7 @@ void Repository::upload_blob(const Descriptor& expected, Reader& content) {
       Request del;
       del.method = "DELETE";
       del.url = location;
+      del.retry = false;
       client_.send(del, push_scope());
     } catch (...) {
       // Best effort: the registry expires abandoned sessions anyway.

@@ -2,7 +2,7 @@
 # Test proxy in front of a registry: fault_proxy.py PORT UPSTREAM_PORT MODE
 #   corrupt   - blob bodies are forwarded with one byte changed (same length)
 #   drop-once - the first blob body over 1 MiB is cut in the middle (connection closed)
-#   slow      - blob bodies are forwarded at about 2 MiB/s
+#   slow      - blob bodies (both ways) are forwarded at about 2 MiB/s
 #   pass      - forward unchanged
 import http.client, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,10 +16,18 @@ class Proxy(BaseHTTPRequestHandler):
     def forward(self):
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else None
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        if MODE == "slow" and length:
+            time.sleep(length / (2 << 20))
+        # Host is kept so that the registry's Location headers point back at the proxy.
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+        if "Range" in self.headers:
+            print("range", self.path, self.headers["Range"], file=sys.stderr, flush=True)
         try:
             up = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=30)
-            up.request(self.command, self.path, body=body, headers=headers)
+            up.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            for k, v in headers.items():
+                up.putheader(k, v)
+            up.endheaders(body)
             resp = up.getresponse()
         except OSError:
             self.send_response(502); self.send_header("Content-Length", "0"); self.end_headers(); return

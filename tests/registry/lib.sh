@@ -58,6 +58,15 @@ store_state() {
   { cat "$s/index.json" 2>/dev/null || true; echo; find "$s/blobs" -type f 2>/dev/null | sort; }
 }
 
+# blobs_verified STORE: every blob hashes to its name (no partial or corrupt blob stored).
+blobs_verified() {
+  local f
+  for f in "$1"/blobs/sha256/*; do
+    [ -e "$f" ] || continue
+    [ "$(sha256sum < "$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || { echo "bad blob $f"; return 1; }
+  done
+}
+
 # expect_failure PATTERN CMD...: CMD must fail and its stderr must match PATTERN.
 expect_failure() {
   local pattern=$1; shift
