@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ class LayoutStore : public Target {
  public:
   // Opens (creating it if needed, mode 0700) the layout at `root`.
   explicit LayoutStore(std::filesystem::path root);
+  ~LayoutStore() override;
+  LayoutStore(const LayoutStore&) = delete;
+  LayoutStore& operator=(const LayoutStore&) = delete;
 
   // Default location: $IG_OCI_STORE, else /var/lib/ig/oci-store.
   static std::filesystem::path default_path();
@@ -40,13 +44,24 @@ class LayoutStore : public Target {
   // Runs `edit` on index.json under the lock and saves the result atomically; used by
   // operations that must change several entries as one (import).
   void update_index(const std::function<void(Index&)>& edit);
-  // Deletes blobs not reachable from index.json.
+  // Deletes blobs not reachable from index.json, and ingest files older than an hour. Skipped
+  // silently while another LayoutStore (any process) has pushed or tagged through this store,
+  // since it may hold blobs it has not tagged yet. Must not run while a copy into this same
+  // object is in flight.
   void collect_garbage();
 
   const std::filesystem::path& root() const { return root_; }
 
  private:
+  // Takes (once) the shared lock on gc.lock that keeps other processes from collecting blobs
+  // this object pushed but has not tagged yet; held until destruction.
+  void hold_gc_shared_lock();
+  Index read_index() const;
+  std::filesystem::path blob_path(const Digest& digest) const;
+
   std::filesystem::path root_;
+  std::mutex gc_lock_mutex_;
+  int gc_lock_fd_ = -1;
 };
 
 }  // namespace ig::oci

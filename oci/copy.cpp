@@ -1,0 +1,146 @@
+#include "oci/copy.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "util/error.hpp"
+
+namespace ig::oci {
+
+namespace {
+
+constexpr std::string_view kSourcePrefix = "copy: source: ";
+constexpr std::string_view kDestinationPrefix = "copy: destination: ";
+
+// Runs `f`, labelling any ig::Error with the side of the copy it came from (once).
+template <typename F>
+auto on_side(std::string_view prefix, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    if (std::string_view(e.what()).rfind("copy: ", 0) == 0) throw;
+    throw Error(e.code(), std::string(prefix) + e.what());
+  }
+}
+
+// Source reader whose errors surface as source errors even when raised inside dst.push().
+class SourceReader : public Reader {
+ public:
+  explicit SourceReader(std::unique_ptr<Reader> inner) : inner_(std::move(inner)) {}
+  size_t read(std::span<std::byte> buffer) override {
+    return on_side(kSourcePrefix, [&] { return inner_->read(buffer); });
+  }
+
+ private:
+  std::unique_ptr<Reader> inner_;
+};
+
+struct Node {
+  Descriptor desc;
+  std::optional<std::string> content;  // manifests and indexes, already read and verified
+  int height = 0;                       // 0 for leaves; parents are above all their children
+};
+
+// Plans the copy: which nodes the destination lacks, children before parents, grouped by
+// height so that all nodes of one level are independent of each other.
+class Planner {
+ public:
+  Planner(ReadOnlyStorage& src, Target& dst, const CopyOptions& options)
+      : src_(src), dst_(dst), options_(options) {}
+
+  // Returns the height of `desc`, or -1 when the destination already has it.
+  int visit(const Descriptor& desc) {
+    if (auto it = planned_.find(desc.digest); it != planned_.end()) return nodes_[it->second].height;
+    if (present_.count(desc.digest) != 0) return -1;
+    if (on_side(kDestinationPrefix, [&] { return dst_.exists(desc); })) {
+      present_.insert(desc.digest);
+      return -1;
+    }
+    Node node{desc, std::nullopt, 0};
+    if (is_manifest_type(desc.media_type) || is_index_type(desc.media_type)) {
+      node.content = on_side(kSourcePrefix, [&] { return read_all(src_, desc); });
+      for (const auto& child : children(desc, *node.content)) {
+        node.height = std::max(node.height, visit(child) + 1);
+      }
+    }
+    planned_.emplace(desc.digest, nodes_.size());
+    nodes_.push_back(std::move(node));
+    return nodes_.back().height;
+  }
+
+  std::vector<std::vector<Node*>> levels() {
+    std::vector<std::vector<Node*>> out;
+    for (auto& n : nodes_) {
+      if (out.size() <= static_cast<size_t>(n.height)) out.resize(n.height + 1);
+      out[n.height].push_back(&n);
+    }
+    return out;
+  }
+
+ private:
+  std::vector<Descriptor> children(const Descriptor& desc, const std::string& content) {
+    return on_side(kSourcePrefix, [&] {
+      if (!options_.platform_architecture || !is_index_type(desc.media_type)) {
+        return successors(desc, content);
+      }
+      const std::string& arch = *options_.platform_architecture;
+      Index index = parse_index(content);
+      std::vector<Descriptor> out;
+      for (auto& m : index.manifests) {
+        if (m.platform && m.platform->architecture == arch) out.push_back(std::move(m));
+      }
+      if (out.empty()) {
+        throw Error(ErrorCode::NotFound, "index " + desc.digest.str() +
+                                             " has no manifest for architecture " + arch);
+      }
+      if (index.subject) out.push_back(std::move(*index.subject));
+      return out;
+    });
+  }
+
+  ReadOnlyStorage& src_;
+  Target& dst_;
+  const CopyOptions& options_;
+  std::vector<Node> nodes_;  // post-order: children first
+  std::map<Digest, size_t> planned_;
+  std::set<Digest> present_;
+};
+
+void transfer(ReadOnlyStorage& src, Target& dst, const Node& node) {
+  std::unique_ptr<Reader> reader;
+  if (node.content) {
+    reader = make_memory_reader(*node.content);
+  } else {
+    // Verified here too, so a bad source is reported as such whatever dst.push() checks.
+    reader = std::make_unique<SourceReader>(on_side(kSourcePrefix, [&] {
+      return make_verifying_reader(src.fetch(node.desc), node.desc);
+    }));
+  }
+  on_side(kDestinationPrefix, [&] { dst.push(node.desc, *reader); });
+}
+
+}  // namespace
+
+void copy_graph(ReadOnlyStorage& src, Target& dst, const Descriptor& root,
+                const CopyOptions& options) {
+  Planner planner(src, dst, options);
+  planner.visit(root);
+  // Levels go bottom-up; the nodes inside one level could be transferred in parallel.
+  for (const auto& level : planner.levels()) {
+    for (const Node* node : level) {
+      transfer(src, dst, *node);
+      if (options.on_copied) options.on_copied(node->desc);
+    }
+  }
+}
+
+Descriptor copy(ReadOnlyTarget& src, const std::string& src_ref, Target& dst,
+                const std::string& dst_ref, const CopyOptions& options) {
+  Descriptor root = on_side(kSourcePrefix, [&] { return src.resolve(src_ref); });
+  copy_graph(src, dst, root, options);
+  on_side(kDestinationPrefix, [&] { dst.tag(root, dst_ref); });
+  return root;
+}
+
+}  // namespace ig::oci
