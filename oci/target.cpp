@@ -42,6 +42,7 @@ class VerifyingReader : public Reader {
     if (done_ || buffer.empty()) return 0;
     uint64_t remaining = static_cast<uint64_t>(expected_.size) - received_;
     if (remaining == 0) {
+      verify_digest();  // already done unless the blob is empty
       check_no_trailing_data();
       done_ = true;
       return 0;
@@ -55,18 +56,22 @@ class VerifyingReader : public Reader {
     if (n > want) fail(ErrorCode::Internal, "reader returned more bytes than requested");
     hash_.update(std::span<const std::byte>(buffer.data(), n));
     received_ += n;
-    if (received_ == static_cast<uint64_t>(expected_.size)) {
-      Digest actual = hash_.finish();
-      if (actual != expected_.digest) {
-        // Longer content is reported as such rather than as a digest mismatch.
-        check_no_trailing_data();
-        fail(ErrorCode::DigestMismatch, "digest mismatch: content hashes to " + actual.str());
-      }
-    }
+    if (received_ == static_cast<uint64_t>(expected_.size)) verify_digest();
     return n;
   }
 
  private:
+  void verify_digest() {
+    if (verified_) return;
+    verified_ = true;
+    Digest actual = hash_.finish();
+    if (actual != expected_.digest) {
+      // Longer content is reported as such rather than as a digest mismatch.
+      check_no_trailing_data();
+      fail(ErrorCode::DigestMismatch, "digest mismatch: content hashes to " + actual.str());
+    }
+  }
+
   void check_no_trailing_data() {
     std::byte probe[1];
     if (inner_->read(probe) != 0) {
@@ -84,6 +89,7 @@ class VerifyingReader : public Reader {
   Descriptor expected_;
   Sha256 hash_;
   uint64_t received_ = 0;
+  bool verified_ = false;
   bool done_ = false;
 };
 

@@ -76,6 +76,11 @@ TEST(Target, VerifyingReaderRefusesBadContent) {
   EXPECT_EQ(drain_error(*longer, &msg), ErrorCode::SizeMismatch);
   EXPECT_NE(msg.find("trailing data"), std::string::npos) << msg;
 
+  Descriptor empty_but_wrong = describe("a/b", "");
+  empty_but_wrong.digest = d.digest;
+  auto empty = make_verifying_reader(make_memory_reader(""), empty_but_wrong);
+  EXPECT_EQ(drain_error(*empty), ErrorCode::DigestMismatch);
+
   auto longer_wrong = make_verifying_reader(make_memory_reader("xxxxxxxxxxxxxxx"), d);
   EXPECT_EQ(drain_error(*longer_wrong), ErrorCode::SizeMismatch);
 }
