@@ -13,8 +13,6 @@ struct RegistryOptions {
   std::string authfile;
   // "host[:port]" entries contacted over plain HTTP.
   std::vector<std::string> insecure_registries;
-  // Show a progress display on stderr (only honoured when stderr is a TTY).
-  bool progress = false;
 };
 
 }  // namespace ig::oci::remote
