@@ -7,6 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config clang llvm
   libbpf-dev bpftool libelf-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev libssl-dev
+  libtomlplusplus-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libdw-dev libseccomp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: VM with Debian's stock kernels, registries and interop peers
