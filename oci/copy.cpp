@@ -40,6 +40,7 @@ struct Node {
   Descriptor desc;
   std::optional<std::string> content;  // manifests and indexes, already read and verified
   int height = 0;                       // 0 for leaves; parents are above all their children
+  bool present = false;                 // already in the destination: nothing to transfer
 };
 
 // Plans the copy: which nodes the destination lacks, children before parents, grouped by
@@ -49,15 +50,18 @@ class Planner {
   Planner(ReadOnlyStorage& src, Target& dst, const CopyOptions& options)
       : src_(src), dst_(dst), options_(options) {}
 
-  // Returns the height of `desc`, or -1 when the destination already has it.
+  // Returns the height of `desc`, or -1 when the destination already has its whole subtree.
   int visit(const Descriptor& desc) {
     if (auto it = planned_.find(desc.digest); it != planned_.end()) return nodes_[it->second].height;
-    if (present_.count(desc.digest) != 0) return -1;
-    if (on_side(kDestinationPrefix, [&] { return dst_.exists(desc); })) {
-      present_.insert(desc.digest);
+    if (complete_.count(desc.digest) != 0) return -1;
+    bool present = on_side(kDestinationPrefix, [&] { return dst_.exists(desc); });
+    // A present manifest or blob implies its subtree (we copy manifests whole). A present index
+    // may come from a platform-filtered copy, so its children are still checked.
+    if (present && !is_index_type(desc.media_type)) {
+      complete_.insert(desc.digest);
       return -1;
     }
-    Node node{desc, std::nullopt, 0};
+    Node node{desc, std::nullopt, 0, present};
     if (is_manifest_type(desc.media_type) || is_index_type(desc.media_type)) {
       node.content = on_side(kSourcePrefix, [&] { return read_all(src_, desc); });
       for (const auto& child : children(desc, *node.content)) {
@@ -72,6 +76,7 @@ class Planner {
   std::vector<std::vector<Node*>> levels() {
     std::vector<std::vector<Node*>> out;
     for (auto& n : nodes_) {
+      if (n.present) continue;
       if (out.size() <= static_cast<size_t>(n.height)) out.resize(n.height + 1);
       out[n.height].push_back(&n);
     }
@@ -104,7 +109,7 @@ class Planner {
   const CopyOptions& options_;
   std::vector<Node> nodes_;  // post-order: children first
   std::map<Digest, size_t> planned_;
-  std::set<Digest> present_;
+  std::set<Digest> complete_;
 };
 
 void transfer(ReadOnlyStorage& src, Target& dst, const Node& node) {

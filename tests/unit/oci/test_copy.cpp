@@ -88,6 +88,15 @@ TEST(Copy, PlatformFilterKeepsIndexAndOneManifest) {
   EXPECT_FALSE(dst.exists(img.manifest_amd64));
   EXPECT_FALSE(dst.exists(img.layer_amd64));
 
+  // A later full copy completes the index that the filtered copy left partial.
+  std::vector<Descriptor> copied;
+  CopyOptions all;
+  all.on_copied = [&](const Descriptor& d) { copied.push_back(d); };
+  copy(src, kRef, dst, kRef, all);
+  ASSERT_EQ(copied.size(), 2u);
+  EXPECT_EQ(copied[0].digest, img.layer_amd64.digest);
+  EXPECT_EQ(copied[1].digest, img.manifest_amd64.digest);
+
   TempDir c;
   LayoutStore none(c.path());
   opts.platform_architecture = "riscv64";
