@@ -46,6 +46,19 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("-c,--containername", options->container_names,
                   "Show only data from containers with these names")
       ->delimiter(',');
+  cmd->add_option("-r,--runtimes", options->runtimes,
+                  "Container runtimes to query: docker, containerd, cri-o, podman")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--docker-socketpath", options->docker_socketpath,
+                  "Docker Engine API socket (default /run/docker.sock)");
+  cmd->add_option("--containerd-socketpath", options->containerd_socketpath,
+                  "containerd socket; its directory holds the task state read by ig (default "
+                  "/run/containerd/containerd.sock)");
+  cmd->add_option("--podman-socketpath", options->podman_socketpath,
+                  "Podman API socket (default /run/podman/podman.sock)");
+  cmd->add_option("--crio-socketpath", options->crio_socketpath,
+                  "CRI-O socket (default /run/crio/crio.sock)");
 
   cmd->callback([cmd, options, help] {
     options->gadget_args = cmd->remaining();

@@ -20,6 +20,9 @@ using metadata::Formatter;
 
 enum class Mode { Columns, Json, JsonPretty, Yaml, None };
 
+// handle() writes its buffered lines once they reach this size.
+constexpr size_t kWriteThreshold = 64 * 1024;
+
 Mode parse_mode(const std::string& mode) {
   if (mode == "columns") return Mode::Columns;
   if (mode == "json") return Mode::Json;
@@ -40,7 +43,7 @@ struct Converter {
   int target;
   Formatter formatter;
   std::optional<format::EnumNames> enum_names;
-  std::string layout;  // timestamps
+  std::optional<format::GoTimeFormat> time;  // timestamps
 };
 
 }  // namespace
@@ -73,9 +76,9 @@ struct EventPipeline::Impl {
                              sep == src.annotations.end() ? "" : sep->second);
       } else if (s.formatter == Formatter::Timestamp) {
         const auto layout = src.annotations.find("formatters.timestamp.format");
-        c.layout = layout != src.annotations.end() && !layout->second.empty()
-                       ? layout->second
-                       : std::string(format::kDefaultTimestampLayout);
+        c.time.emplace(layout != src.annotations.end() && !layout->second.empty()
+                           ? std::string_view(layout->second)
+                           : format::kDefaultTimestampLayout);
       }
       converters.push_back(std::move(c));
     }
@@ -190,7 +193,7 @@ struct EventPipeline::Impl {
         case Formatter::Timestamp: {
           const int64_t wall = clock.to_wall(src.u);
           src.u = static_cast<uint64_t>(wall);  // upstream overwrites the raw field too
-          format::append_go_time(out, wall, c.layout);
+          c.time->append(out, wall);
           break;
         }
         case Formatter::Syscall: syscalls.append(out, src.u); break;
@@ -206,6 +209,12 @@ struct EventPipeline::Impl {
         case Formatter::None: break;
       }
     }
+  }
+
+  void write() {
+    if (buffer.empty()) return;
+    std::fwrite(buffer.data(), 1, buffer.size(), out);
+    buffer.clear();
   }
 
   fields::FieldTable table;
@@ -248,15 +257,13 @@ void EventPipeline::handle(const void* record, size_t size) {
     case Mode::Yaml: output::append_yaml(d.buffer, d.table, d.row); break;
     case Mode::None: break;
   }
+  // A poll batch can be long under load; bound the buffer instead of the batch.
+  if (d.buffer.size() >= kWriteThreshold) d.write();
 }
 
 void EventPipeline::flush() {
-  Impl& d = *impl_;
-  if (!d.buffer.empty()) {
-    std::fwrite(d.buffer.data(), 1, d.buffer.size(), d.out);
-    d.buffer.clear();
-  }
-  std::fflush(d.out);
+  impl_->write();
+  std::fflush(impl_->out);
 }
 
 void EventPipeline::report_lost(uint64_t count) {

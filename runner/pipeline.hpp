@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,6 +18,23 @@
 struct btf;
 
 namespace ig::runner {
+
+namespace enrich {
+struct Container;
+}
+namespace ustack {
+class Symbolizer;
+}
+
+// Operators that fill fields from outside the record, run in handle() right after decoding,
+// i.e. while the ring-buffer callback still runs and the process usually still exists.
+struct EventEnrichers {
+  // mount namespace id -> container (runtime.* fields); null result: host or unknown.
+  std::function<std::shared_ptr<const enrich::Container>(uint64_t mntns)> container;
+  // Drops events of containers not selected (user space; for gadgets without the kernel map).
+  std::function<bool(const enrich::Container*)> keep;
+  ustack::Symbolizer* ustack = nullptr;  // gadget_user_stack -> addresses/symbols/buildid
+};
 
 struct OutputOptions {
   std::string mode = "columns";     // columns | json | jsonpretty | yaml | none
@@ -40,6 +58,7 @@ class EventPipeline {
   EventPipeline(const EventPipeline&) = delete;
   EventPipeline& operator=(const EventPipeline&) = delete;
 
+  void set_enrichers(EventEnrichers enrichers);
   void start();                                  // header line in columns mode
   void handle(const void* record, size_t size);  // one raw ring/perf buffer record (buffered)
   void flush();                                  // write buffered lines to `out` and fflush it

@@ -14,11 +14,14 @@
 #include "metadata/btf_markers.hpp"
 #include "metadata/gadget_metadata.hpp"
 #include "oci/reference.hpp"
+#include "runner/enrich/container_cache.hpp"
+#include "runner/enrich/mntns_filter.hpp"
 #include "runner/event_source.hpp"
 #include "runner/image.hpp"
 #include "runner/params.hpp"
 #include "runner/pipeline.hpp"
 #include "runner/program.hpp"
+#include "runner/ustack/symbolizer.hpp"
 #include "util/error.hpp"
 
 namespace ig::runner {
@@ -148,14 +151,28 @@ const metadata::DataSourceMetadata* datasource_metadata(const metadata::GadgetMe
   return it == meta.datasources.end() ? nullptr : &it->second;
 }
 
-// Seam for container selection (spec §4.6): the containers feature fills
-// gadget_mntns_filter_map and sets gadget_filter_by_mntns here. Until then every run has
-// --host semantics, so asking for specific containers must not silently show everything.
-void check_container_selection(const RunOptions& options) {
-  if (!options.container_names.empty()) {
-    throw Error(ErrorCode::Unsupported,
-                "selecting containers (-c/--containername) is not implemented yet; use --host");
-  }
+std::unique_ptr<enrich::ContainerCache> make_container_cache(const RunOptions& options) {
+  enrich::SourceOptions sources;
+  sources.runtimes = options.runtimes;
+  const auto set_path = [&sources](std::string& target, const std::string& given) {
+    if (given.empty()) return;
+    target = given;
+    sources.explicit_paths.insert(given);
+  };
+  set_path(sources.docker_socket, options.docker_socketpath);
+  set_path(sources.containerd_socket, options.containerd_socketpath);
+  set_path(sources.podman_socket, options.podman_socketpath);
+  set_path(sources.crio_socket, options.crio_socketpath);
+  auto cache = std::make_unique<enrich::ContainerCache>(enrich::make_sources(sources, warn), warn);
+  cache->refresh();
+  cache->watch(enrich::watch_dirs(sources), std::chrono::seconds(1));
+  return cache;
+}
+
+// The map that feeds --collect-ustack, when the gadget has one.
+int map_fd(struct bpf_object* obj, const char* name) {
+  struct bpf_map* map = bpf_object__find_map_by_name(obj, name);
+  return map ? bpf_map__fd(map) : -1;
 }
 
 // "cannot attach X: kprobe/X: why; fentry/X: why" for a hook whose every variant failed.
@@ -173,7 +190,6 @@ std::string hook_failure_message(const std::string& hook, const ProgramFailure& 
 
 int run(const RunOptions& options, oci::LayoutStore& store) {
   set_libbpf_debug(debug_enabled());
-  check_container_selection(options);
   PreparedGadget g = prepare(options, store);
   auto values = parse_gadget_args(options.gadget_args, g.params);
   if (g.markers.tracers.empty()) {
@@ -197,7 +213,19 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
   config.tracer_maps = g.markers.tracer_maps;
   config.use_ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
 
+  // Without --host only containers are shown (all of them, or those -c selects); the
+  // selection happens in the kernel through the gadget's mount-namespace filter map.
+  auto containers = make_container_cache(options);
+  const enrich::NameSelector selector(options.container_names);
+  if (options.host && !selector.empty()) {
+    warn("-c/--containername has no effect with --host");
+  }
+  const bool select_containers = !options.host;
+  bool kernel_filter = false;
+
   StopSignals signals;
+  std::unique_ptr<ustack::Symbolizer> symbolizer;
+  std::unique_ptr<enrich::MntnsFilterMap> filter_map;
   std::unique_ptr<GadgetProgram> program;
   std::unique_ptr<EventSource> source;
   std::map<std::string, std::string> preferred_failures;  // hook -> "fentry/X: why"
@@ -231,11 +259,40 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
       }
       throw Error(ErrorCode::Kernel, failure.what());
     };
+    kernel_filter = select_containers && enrich::enable_mntns_filter(attempt->object());
     try {
       attempt->load();
     } catch (const ProgramFailure& failure) {
       handle(failure);
       continue;
+    }
+    containers->on_added(nullptr);
+    filter_map.reset();
+    if (kernel_filter) {
+      filter_map = std::make_unique<enrich::MntnsFilterMap>(attempt->object());
+      // Runs for the containers known now and, from the watcher thread, for later ones.
+      containers->on_added([&selector, map = filter_map.get()](const enrich::Container& c) {
+        if (!selector.matches(c.name)) return;
+        try {
+          map->add(c.mntns);
+        } catch (const Error& e) {
+          warn(std::string(e.what()) + "; events of container " + c.name + " are not shown");
+        }
+      });
+    }
+    symbolizer = std::make_unique<ustack::Symbolizer>(map_fd(attempt->object(), "ig_ustack"),
+                                                      map_fd(attempt->object(), "ig_build_id"));
+    for (auto& pipeline : pipelines) {
+      EventEnrichers enrichers;
+      enrichers.container = [&containers](uint64_t mntns) { return containers->lookup(mntns); };
+      if (select_containers && !kernel_filter) {
+        // A gadget without gadget_mntns_filter_map: select in user space instead.
+        enrichers.keep = [&selector](const enrich::Container* c) {
+          return c != nullptr && selector.matches(c->name);
+        };
+      }
+      enrichers.ustack = symbolizer.get();
+      pipeline->set_enrichers(std::move(enrichers));
     }
     std::vector<TracerSink> sinks;
     for (size_t i = 0; i < g.markers.tracers.size(); ++i) {
@@ -282,6 +339,7 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
   program->detach();
   source->poll(0);
   if (config.use_ringbuf) source->report_ring_losses();
+  containers->on_added(nullptr);
   source.reset();
   program.reset();
   for (auto& pipeline : pipelines) pipeline->finish();

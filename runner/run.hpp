@@ -22,7 +22,13 @@ struct RunOptions {
   std::vector<std::string> insecure_registries;
   std::string authfile;
   bool host = false;
-  std::vector<std::string> container_names;
+  std::vector<std::string> container_names;  // -c: names, "!name" excludes
+  // Container sources (-r and the socket flags); empty paths mean upstream's defaults.
+  std::vector<std::string> runtimes = {"docker", "containerd", "cri-o", "podman"};
+  std::string docker_socketpath;
+  std::string containerd_socketpath;
+  std::string podman_socketpath;
+  std::string crio_socketpath;
 };
 
 // Runs the gadget until timeout or signal. Returns the process exit code; throws ig::Error

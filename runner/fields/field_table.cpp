@@ -170,25 +170,71 @@ void FieldTable::order_formatted_fields() {
 }
 
 void FieldTable::add_operator_fields() {
-  // Container enrichment keys on the first gadget_mntns_id member. Until the runtime lookup
-  // exists, host events carry an empty container name, as upstream prints them.
+  // The ustack operator adds the readable stack under every gadget_user_stack member (§5.4).
+  const size_t count = fields_.size();
+  for (size_t i = 0; i < count; ++i) {
+    if (fields_[i].schema.type_name != "gadget_user_stack" ||
+        fields_[i].schema.kind != FieldKind::Struct) {
+      continue;
+    }
+    for (const char* leaf : {"addresses", "buildid", "symbols"}) {
+      Field f;
+      f.schema.full_name = fields_[i].schema.full_name + "." + leaf;
+      f.schema.kind = FieldKind::String;
+      f.schema.depth = fields_[i].schema.depth + 1;
+      f.operator_field = true;
+      f.order = fields_[i].order;
+      fields_.push_back(std::move(f));
+    }
+  }
+
+  // Container enrichment keys on the first gadget_mntns_id member; host and unknown
+  // containers leave the strings empty, as upstream prints them. Negative orders put
+  // RUNTIME.CONTAINERNAME first; the other runtime fields are hidden like upstream's.
   const bool has_mntns = std::any_of(fields_.begin(), fields_.end(), [](const Field& f) {
     return f.schema.type_name == "gadget_mntns_id";
   });
   if (!has_mntns) return;
+  std::vector<Field> runtime_fields;
   Field runtime;
   runtime.schema.full_name = "runtime";
   runtime.schema.kind = FieldKind::Struct;
   runtime.operator_field = true;
-  runtime.order = -2;
-  Field name;
-  name.schema.full_name = "runtime.containerName";
-  name.schema.kind = FieldKind::String;
-  name.schema.depth = 1;
-  name.operator_field = true;
-  name.order = -1;
-  apply_template("container", name.annotations);
-  fields_.insert(fields_.begin(), {std::move(runtime), std::move(name)});
+  runtime.order = -100;
+  runtime_fields.push_back(std::move(runtime));
+  struct Leaf {
+    const char* name;
+    FieldKind kind;
+    const char* template_name;  // nullptr: hidden, no template
+    const char* description;
+  };
+  static constexpr Leaf kLeaves[] = {
+      {"containerName", FieldKind::String, "container", "Container name"},
+      {"containerId", FieldKind::String, nullptr, "Container ID"},
+      {"containerImageName", FieldKind::String, nullptr, "Container image name"},
+      {"containerImageDigest", FieldKind::String, nullptr, "Container image digest"},
+      {"containerPid", FieldKind::Uint, nullptr, "PID of the container's init process"},
+      {"runtimeName", FieldKind::String, nullptr, "Container runtime"},
+  };
+  int order = -99;
+  for (const Leaf& leaf : kLeaves) {
+    Field f;
+    f.schema.full_name = std::string("runtime.") + leaf.name;
+    f.schema.kind = leaf.kind;
+    f.schema.size = leaf.kind == FieldKind::Uint ? 4 : 0;
+    f.schema.depth = 1;
+    f.operator_field = true;
+    f.order = order++;
+    if (leaf.template_name) {
+      apply_template(leaf.template_name, f.annotations);
+    } else {
+      f.annotations["columns.hidden"] = "true";
+    }
+    f.annotations["description"] = leaf.description;
+    runtime_fields.push_back(std::move(f));
+  }
+  fields_.insert(fields_.begin(), std::make_move_iterator(runtime_fields.begin()),
+                 std::make_move_iterator(runtime_fields.end()));
 }
 
 void FieldTable::link() {

@@ -150,7 +150,9 @@ struct Observed {
 // collects the rows for our paths.
 Observed run_and_call(const fs::path& store, const std::vector<std::string>& extra_args,
                       const std::vector<Call>& calls) {
-  std::vector<std::string> args = {IG_BINARY, "run", kImage, "-o", "json", "--timeout", "5"};
+  // --host: these events come from the test process itself, not from a container.
+  std::vector<std::string> args = {IG_BINARY, "run", kImage, "-o", "json", "--timeout", "5",
+                                   "--host"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   Child child = spawn(args, store);
   Observed observed;

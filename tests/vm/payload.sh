@@ -39,7 +39,7 @@ uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 for mode in json columns; do
   start=$(uptime_s)
-  ig run "$ref" -o "$mode" --timeout 20 --verify-image=false \
+  ig run "$ref" -o "$mode" --timeout 20 --verify-image=false --host \
     > "$results/ig-$mode.out" 2> "$results/ig-$mode.err" &
   ig_pid=$!
   # Deadline in 0.1 s ticks; under TCG loading the gadget takes seconds.

@@ -1,0 +1,47 @@
+// Where containers are discovered: engines' APIs and the state files runtimes leave on disk.
+// Each source lists the containers running now; the cache merges them by mount namespace.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runner/enrich/container.hpp"
+
+namespace ig::runner::enrich {
+
+class ContainerSource {
+ public:
+  virtual ~ContainerSource() = default;
+  // "docker (/run/docker.sock)": names the source in warnings.
+  virtual std::string describe() const = 0;
+  // Lower rank wins when two sources report the same mount namespace (engines know names,
+  // runtime state dirs do not).
+  virtual int rank() const = 0;
+  // Containers running now. Throws Error naming the source when it cannot be read at all;
+  // a single container that cannot be resolved is skipped and reported through `warn`.
+  virtual std::vector<Container> list(const std::function<void(const std::string&)>& warn) = 0;
+  // False when the source's endpoint does not exist (an engine that is not installed): no
+  // warning is due unless the user asked for that endpoint explicitly.
+  virtual bool present() const = 0;
+};
+
+// The Docker Engine API over a unix socket (docker, or podman's compatible service).
+// `runtime` is the runtimeName reported for its containers.
+std::unique_ptr<ContainerSource> make_docker_api_source(const std::string& runtime,
+                                                        const std::string& socket_path);
+
+// containerd's v2 task state: <root>/io.containerd.runtime.v2.task/<namespace>/<id>/{init.pid,
+// config.json}. The container id is its name unless an annotation gives one.
+std::unique_ptr<ContainerSource> make_containerd_state_source(const std::string& state_root);
+
+// An OCI runtime's state directory: runc (<root>/<id>/state.json) or crun (<root>/<id>/status).
+// Names come from annotations in the bundle's config.json, else the id.
+std::unique_ptr<ContainerSource> make_oci_state_source(const std::string& runtime,
+                                                       const std::string& root);
+
+// The container name an OCI config.json's annotations give (Kubernetes, nerdctl, podman), or "".
+std::string name_from_annotations(const std::string& config_json_text);
+
+}  // namespace ig::runner::enrich

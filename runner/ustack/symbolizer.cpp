@@ -1,0 +1,180 @@
+#include "runner/ustack/symbolizer.hpp"
+
+#include <bpf/bpf.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace ig::runner::ustack {
+namespace {
+
+constexpr size_t kMaxDepth = 127;  // GADGET_USER_MAX_STACK_DEPTH
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return {};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void append_hex(std::string& out, uint64_t value, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%0*" PRIx64, width, value);
+  out += buf;
+}
+
+}  // namespace
+
+std::vector<Mapping> parse_maps(const std::string& text) {
+  std::vector<Mapping> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    Mapping m;
+    char perms[8] = {};
+    unsigned dev_major = 0, dev_minor = 0;
+    unsigned long long start = 0, end = 0, offset = 0, inode = 0;
+    int path_at = 0;
+    if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset,
+                    &dev_major, &dev_minor, &inode, &path_at) < 7) {
+      continue;
+    }
+    if (inode == 0 || path_at <= 0 || static_cast<size_t>(path_at) >= line.size()) continue;
+    m.start = start;
+    m.end = end;
+    m.offset = offset;
+    m.inode = inode;
+    m.path = line.substr(static_cast<size_t>(path_at));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Symbolizer::Symbolizer(int stack_map_fd, int build_id_map_fd, std::string proc_root)
+    : stack_fd_(stack_map_fd), build_id_fd_(build_id_map_fd), proc_root_(std::move(proc_root)) {}
+
+void Symbolizer::resolve(const StackRef& ref, std::string& addresses, std::string& symbols,
+                         std::string& build_ids) {
+  addresses.clear();
+  symbols.clear();
+  build_ids.clear();
+  if (ref.inode == 0 || stack_fd_ < 0) return;
+  uint64_t ips[kMaxDepth] = {};
+  if (bpf_map_lookup_elem(stack_fd_, &ref.stack_id, ips) != 0) return;
+  std::vector<uint64_t> frames;
+  for (uint64_t ip : ips) {
+    if (ip == 0) break;
+    frames.push_back(ip);
+  }
+  for (uint64_t ip : frames) {
+    addresses += "0x";
+    append_hex(addresses, ip, 16);
+    addresses += "; ";
+  }
+  symbolize(ref.tgid, ref.base_addr_hash, frames, symbols);
+
+  if (build_id_fd_ >= 0) {
+    struct bpf_stack_build_id ids[kMaxDepth] = {};
+    if (bpf_map_lookup_elem(build_id_fd_, &ref.stack_id, ids) == 0) {
+      for (const auto& id : ids) {
+        if (id.status == BPF_STACK_BUILD_ID_VALID) {
+          for (unsigned char b : id.build_id) append_hex(build_ids, b, 2);
+          build_ids += " +";
+          append_hex(build_ids, id.offset, 0);
+          build_ids += "; ";
+        } else if (id.status == BPF_STACK_BUILD_ID_IP && id.ip != 0) {
+          append_hex(build_ids, id.ip, 0);
+          build_ids += "; ";
+        }
+      }
+    }
+  }
+}
+
+void Symbolizer::symbolize(uint32_t tgid, uint32_t base_addr_hash,
+                           const std::vector<uint64_t>& frames, std::string& symbols) {
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const uint64_t ip = frames[i];
+    std::string name;
+    if (const ProcessMaps* maps = maps_for(tgid, base_addr_hash, ip)) {
+      for (const Mapping& m : maps->mappings) {
+        if (ip < m.start || ip >= m.end) continue;
+        if (const ElfSymbols* syms = symbols_for(tgid, m)) {
+          // Outer frames hold return addresses: look up the call instruction before them, so
+          // a call at the very end of a function still names that function.
+          const uint64_t at = i == 0 ? ip : ip - 1;
+          name = syms->lookup_offset(at - m.start + m.offset);
+        }
+        break;
+      }
+    }
+    if (name.empty()) {
+      symbols += "0x";
+      append_hex(symbols, ip, 16);
+    } else {
+      symbols += name;
+    }
+    symbols += "; ";
+  }
+}
+
+const Symbolizer::ProcessMaps* Symbolizer::maps_for(uint32_t tgid, uint32_t base_addr_hash,
+                                                    uint64_t address) {
+  auto it = processes_.find(tgid);
+  const auto covers = [address](const ProcessMaps& p) {
+    for (const auto& m : p.mappings) {
+      if (address >= m.start && address < m.end) return true;
+    }
+    return false;
+  };
+  // Re-read on a new image (exec, or the pid was reused) or an address no cached mapping
+  // covers (dlopen). When the process is gone, the last maps read stay the best answer.
+  if (it == processes_.end() || it->second.base_addr_hash != base_addr_hash || !covers(it->second)) {
+    std::string text = read_text(proc_root_ + "/" + std::to_string(tgid) + "/maps");
+    if (!text.empty()) {
+      if (it != processes_.end() && it->second.base_addr_hash != base_addr_hash) {
+        // A new image: the files mapped at the old addresses no longer apply.
+        mapped_files_.erase(mapped_files_.lower_bound({tgid, 0}),
+                            mapped_files_.lower_bound({tgid + 1, 0}));
+      }
+      ProcessMaps fresh{base_addr_hash, parse_maps(text)};
+      it = processes_.insert_or_assign(tgid, std::move(fresh)).first;
+    }
+  }
+  if (it == processes_.end() || it->second.base_addr_hash != base_addr_hash) return nullptr;
+  return &it->second;
+}
+
+const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& mapping) {
+  if (auto known = mapped_files_.find({tgid, mapping.start}); known != mapped_files_.end()) {
+    auto f = files_.find(known->second);
+    if (f != files_.end()) return f->second.get();
+  }
+  // map_files opens exactly the mapped file, also inside another mount namespace or after it
+  // was deleted; the path through the process's root is the fallback.
+  char range[64];
+  std::snprintf(range, sizeof range, "%" PRIx64 "-%" PRIx64, mapping.start, mapping.end);
+  const std::string base = proc_root_ + "/" + std::to_string(tgid);
+  int fd = open((base + "/map_files/" + range).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fd = open((base + "/root" + mapping.path).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_ino != mapping.inode) {
+    close(fd);
+    return nullptr;
+  }
+  FileKey key{st.st_dev, st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+  auto f = files_.find(key);
+  if (f == files_.end()) f = files_.emplace(key, std::make_unique<ElfSymbols>(fd)).first;
+  close(fd);
+  mapped_files_[{tgid, mapping.start}] = key;
+  return f->second.get();
+}
+
+}  // namespace ig::runner::ustack

@@ -1,0 +1,118 @@
+#!/bin/bash
+# Podman containers with a tracepoint gadget on the host kernel: RUNTIME.* enrichment (from
+# runc's state dir and from podman's Docker-compatible API), -c selection in the kernel's
+# mount-namespace filter map, containers started mid-run, --host, and an unreachable socket.
+# Usage: IG=path/to/ig test_podman.sh GADGET_DIR
+source "$(dirname "$(realpath "$0")")/lib.sh"
+gadget_dir=$(realpath "${1:?usage: test_podman.sh GADGET_DIR}")
+ref=test/trace_chmod:containers
+build_gadget "$gadget_dir" "$ref"
+make_busybox_image
+
+a=igt-a-$$
+b=igt-b-$$
+late=igt-late-$$
+loop='while true; do chmod 600 /tmp; sleep 0.2; done'
+start_container "$a" "$loop"
+start_container "$b" "$loop"
+host_file=/tmp/igt-host-$$
+touch "$host_file"
+trap 'rm -f "$host_file"; cleanup' EXIT
+
+# 1. Enrichment, and a container started mid-run that chmods right away.
+out=$work/all.json
+run_ig "$out" "$ref" -o json --timeout 4 --verify-image=false
+sleep 1
+start_container "$late" 'chmod 640 /tmp; chmod 600 /tmp; sleep 100'
+chmod 600 "$host_file"
+wait_ig "$out"
+ids="{'$a': '$(container_id "$a")', '$b': '$(container_id "$b")', '$late': '$(container_id "$late")'}"
+json_check "$out" "
+ids = $ids
+names = {r['runtime']['containerName'] for r in rows}
+for n, i in ids.items():
+    mine = [r for r in rows if r['runtime']['containerName'] == n]
+    assert mine, f'no event enriched with container {n}; names seen: {names}'
+    for r in mine:
+        assert r['runtime']['containerId'] == i, r['runtime']
+        assert r['runtime']['runtimeName'] == 'podman', r['runtime']
+        assert r['proc']['comm'] == 'chmod', r
+late = [r['mode'] for r in rows if r['runtime']['containerName'] == '$late']
+assert late[:2] == [0o640, 0o600], f'late container: modes {late}, want its first two calls'
+assert not any(r['filename'] == '$host_file' for r in rows), 'host event shown without --host'
+assert '' not in names, 'event without a container shown without --host'
+" && pass "enrichment of running and mid-run containers; host events dropped without --host" ||
+  fail "enrichment (see above; output in $out)"
+
+# 2. -c selects in the kernel: the filter map holds exactly the selected container's mntns.
+out=$work/select.json
+run_ig "$out" "$ref" -o json --timeout 3 --verify-image=false -c "$a"
+map_ids=$(bpftool map show -j | python3 -c '
+import json, sys
+print(" ".join(str(m["id"]) for m in json.load(sys.stdin) if m.get("name", "").startswith("gadget_mntns_fi")))')
+[ -n "$map_ids" ] || fail "-c: no gadget_mntns_filter_map loaded"
+keys=""
+for id in $map_ids; do
+  keys="$keys $(bpftool map dump id "$id" -j | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    k = e["key"]
+    print(int.from_bytes(bytes(int(x, 16) for x in k), "little") if isinstance(k, list) else k)')"
+done
+wait_ig "$out"
+want=$(container_mntns "$a")
+[ "$(echo $keys)" = "$want" ] && pass "-c fills the filter map with the selected mntns ($want)" ||
+  fail "-c $a: filter map keys '$keys', want '$want'"
+json_check "$out" "
+names = {r['runtime']['containerName'] for r in rows}
+assert names == {'$a'}, f'-c $a: containers seen {names}'
+" && pass "-c shows only the selected container" || fail "-c selection (output in $out)"
+
+# 3. Exclusion: -c '!a' shows the others but not a.
+out=$work/exclude.json
+run_ig "$out" "$ref" -o json --timeout 2 --verify-image=false -c "!$a"
+wait_ig "$out"
+json_check "$out" "
+names = {r['runtime']['containerName'] for r in rows}
+assert '$a' not in names and '$b' in names, f'-c !$a: containers seen {names}'
+" && pass "-c !name excludes that container" || fail "-c exclusion (output in $out)"
+
+# 4. --host: host events too, with empty runtime fields; columns start with the container name.
+out=$work/host.txt
+run_ig "$out" "$ref" --timeout 2 --verify-image=false --host --fields runtime.containerName,comm,filename
+chmod 600 "$host_file"
+wait_ig "$out"
+head -n 1 "$out" | grep -qE '^RUNTIME\.CONTAINERNAME +COMM +FILENAME' && pass "columns header" ||
+  fail "header: $(head -n 1 "$out")"
+grep -qE "^ +chmod +$host_file" "$out" && pass "--host shows host events with an empty container name" ||
+  fail "--host: no host row for $host_file (output in $out)"
+grep -qE "^$b +chmod" "$out" && pass "--host still enriches container events" ||
+  fail "--host: no row for $b"
+
+# 5. An unreachable socket: one warning, enrichment from the other sources, the run goes on.
+out=$work/badsock.json
+run_ig "$out" "$ref" -o json --timeout 2 --verify-image=false --docker-socketpath "$work/no-such.sock"
+wait_ig "$out"
+[ "$(grep -c "no-such.sock" "$out.err")" = 1 ] && pass "unreachable socket: one warning" ||
+  fail "unreachable socket: stderr was: $(cat "$out.err")"
+json_check "$out" "
+assert any(r['runtime']['containerName'] == '$a' for r in rows), 'no enriched event'
+" && pass "unreachable socket: enrichment from the other sources" || fail "enrichment with a bad socket"
+
+# 6. podman's Docker-compatible API (image names come from it).
+sock=$work/podman.sock
+podman_ system service --time=0 "unix://$sock" > "$work/service.log" 2>&1 &
+background_pids+=($!)
+for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+out=$work/api.json
+run_ig "$out" "$ref" -o json --timeout 2 --verify-image=false -r podman --podman-socketpath "$sock"
+wait_ig "$out"
+json_check "$out" "
+mine = [r for r in rows if r['runtime']['containerName'] == '$b']
+assert mine, 'no event of $b'
+assert mine[0]['runtime']['containerImageName'] == 'localhost/igtest-busybox:latest', mine[0]['runtime']
+assert mine[0]['runtime']['containerPid'] > 0, mine[0]['runtime']
+" && pass "podman API: name, image and pid" || fail "podman API enrichment (output in $out)"
+
+[ "$failures" = 0 ] || exit 1
+echo "PASS"
