@@ -140,18 +140,18 @@ void EventSource::poll(int timeout_ms) {
 
 void EventSource::report_ring_losses() {
   std::vector<uint64_t> values(static_cast<size_t>(possible_cpus_));
-  const std::vector<uint64_t> zeros(values.size());
   for (auto& reader : readers_) {
     if (reader->lost_map_fd < 0) continue;
     uint32_t key = 0;
     if (bpf_map_lookup_elem(reader->lost_map_fd, &key, values.data()) != 0) continue;
+    // The counters only grow: reporting the growth since the last read (instead of resetting
+    // them, as upstream does) cannot miss an event lost between a read and a reset.
     uint64_t total = 0;
     for (uint64_t v : values) total += v;
-    if (total == 0) continue;
-    // Events lost between the read and the reset are dropped from the count; the window is
-    // tiny and upstream has the same one.
-    bpf_map_update_elem(reader->lost_map_fd, &key, zeros.data(), BPF_ANY);
-    reader->sink.on_lost(total);
+    const uint64_t lost = total - reader->lost_reported;
+    if (lost == 0) continue;
+    reader->lost_reported = total;
+    reader->sink.on_lost(lost);
   }
 }
 

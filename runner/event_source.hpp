@@ -36,14 +36,15 @@ class EventSource {
   // wait early. Rethrows what a sink threw.
   void poll(int timeout_ms);
 
-  // Ring-buffer path: reads, sums over CPUs and resets each <map>_lost_samples, and reports
-  // non-zero counts. (The perf path reports losses as they are read.)
+  // Ring-buffer path: reads and sums over CPUs each <map>_lost_samples and reports how much
+  // it grew since the last call. (The perf path reports losses as they are read.)
   void report_ring_losses();
 
  private:
   struct Reader {
     TracerSink sink;
     int lost_map_fd = -1;
+    uint64_t lost_reported = 0;  // sum of <map>_lost_samples at the last report
     struct perf_buffer* perf = nullptr;
     EventSource* owner = nullptr;
   };

@@ -1,5 +1,6 @@
 #include "runner/format/text.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace ig::runner::format {
@@ -65,6 +66,19 @@ size_t prefix_bytes(std::string_view s, size_t chars) {
   return i;
 }
 
+// Bytes each escaper copies unchanged (the per-event fast path).
+struct PlainBytes {
+  bool table[256] = {};
+  constexpr PlainBytes(std::string_view excluded, unsigned char last) {
+    for (unsigned c = 0x20; c <= last; ++c) {
+      table[c] = excluded.find(static_cast<char>(c)) == std::string_view::npos;
+    }
+  }
+  constexpr bool operator[](unsigned char c) const { return table[c]; }
+};
+constexpr PlainBytes kGoPlain("\"\\", 0x7E);
+constexpr PlainBytes kJsonPlain("\"\\<>&", 0x7F);
+
 void pad(std::string& out, size_t n) { out.append(n, ' '); }
 
 void append_num(std::string& out, long value, int digits) {
@@ -99,6 +113,14 @@ void append_zone(std::string& out, long offset_s, bool z_for_utc, bool colon) {
 
 void append_go_escaped(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size();) {
+    // Printable ASCII other than '"' and '\\' is copied as one run.
+    size_t run = i;
+    while (run < s.size() && kGoPlain[static_cast<unsigned char>(s[run])]) ++run;
+    if (run != i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     const size_t n = utf8_len(s, i);
     if (n == 0) {
@@ -139,6 +161,14 @@ void append_go_escaped(std::string& out, std::string_view s) {
 
 void append_json_escaped(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size();) {
+    // ASCII that encoding/json leaves alone is copied as one run.
+    size_t run = i;
+    while (run < s.size() && kJsonPlain[static_cast<unsigned char>(s[run])]) ++run;
+    if (run != i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     const size_t n = utf8_len(s, i);
     if (n == 0) {
@@ -220,18 +250,26 @@ void append_cell(std::string& out, std::string_view s, size_t width, Align align
   }
 }
 
-void append_go_time(std::string& out, int64_t unix_ns, std::string_view layout) {
-  time_t secs = static_cast<time_t>(unix_ns / 1000000000);
-  long nanos = static_cast<long>(unix_ns % 1000000000);
+namespace {
+
+void split_time(int64_t unix_ns, time_t& secs, long& nanos) {
+  secs = static_cast<time_t>(unix_ns / 1000000000);
+  nanos = static_cast<long>(unix_ns % 1000000000);
   if (nanos < 0) {
     nanos += 1000000000;
     --secs;
   }
-  struct tm tm {};
-  localtime_r(&secs, &tm);
-  const long offset = tm.tm_gmtoff;
+}
 
+// Renders `layout` for the second `tm`: the text between fractional-second tokens goes to
+// `pieces` (one more than `fractions`), the fractional tokens to `fractions`.
+void render_second(std::string_view layout, const struct tm& tm, std::vector<std::string>& pieces,
+                   std::vector<GoTimeFormat::Fraction>& fractions) {
+  pieces.assign(1, std::string());
+  fractions.clear();
+  const long offset = tm.tm_gmtoff;
   for (size_t i = 0; i < layout.size();) {
+    std::string& out = pieces.back();
     // Longest tokens first, as Go's layout scanner does.
     if (starts(layout, i, "January")) { out += kMonths[tm.tm_mon]; i += 7; continue; }
     if (starts(layout, i, "Monday")) { out += kDays[tm.tm_wday]; i += 6; continue; }
@@ -243,7 +281,7 @@ void append_go_time(std::string& out, int64_t unix_ns, std::string_view layout) 
     if (starts(layout, i, "Jan")) { out.append(kMonths[tm.tm_mon], 3); i += 3; continue; }
     if (starts(layout, i, "Mon")) { out.append(kDays[tm.tm_wday], 3); i += 3; continue; }
     if (starts(layout, i, "MST")) { out += tm.tm_zone ? tm.tm_zone : ""; i += 3; continue; }
-    if (starts(layout, i, "_2")) { 
+    if (starts(layout, i, "_2")) {
       if (tm.tm_mday < 10) out += ' ';
       append_num(out, tm.tm_mday, 1);
       i += 2;
@@ -266,20 +304,8 @@ void append_go_time(std::string& out, int64_t unix_ns, std::string_view layout) 
       while (j < layout.size() && layout[j] == digit) ++j;
       const bool followed_by_digit = j < layout.size() && layout[j] >= '0' && layout[j] <= '9';
       if (!followed_by_digit) {
-        const size_t digits = std::min<size_t>(j - i - 1, 9);
-        std::string frac;
-        append_num(frac, nanos, 9);
-        frac.resize(digits);
-        if (digit == '9') {
-          while (!frac.empty() && frac.back() == '0') frac.pop_back();
-          if (!frac.empty()) {
-            out += layout[i];
-            out += frac;
-          }
-        } else {
-          out += layout[i];
-          out += frac;
-        }
+        fractions.push_back({layout[i], static_cast<int>(std::min<size_t>(j - i - 1, 9)), digit == '9'});
+        pieces.emplace_back();
         i = j;
         continue;
       }
@@ -291,6 +317,48 @@ void append_go_time(std::string& out, int64_t unix_ns, std::string_view layout) 
     if (layout[i] == '5') { append_num(out, tm.tm_sec, 1); ++i; continue; }
     out += layout[i++];
   }
+}
+
+void append_fraction(std::string& out, const GoTimeFormat::Fraction& f, long nanos) {
+  char digits[9];
+  long v = nanos;
+  for (int k = 8; k >= 0; --k) {
+    digits[k] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  int n = f.digits;
+  if (f.trim) {
+    while (n > 0 && digits[n - 1] == '0') --n;
+    if (n == 0) return;  // Go drops the separator too
+  }
+  out += f.separator;
+  out.append(digits, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+GoTimeFormat::GoTimeFormat(std::string_view layout) : layout_(layout) {}
+
+void GoTimeFormat::append(std::string& out, int64_t unix_ns) {
+  time_t secs;
+  long nanos;
+  split_time(unix_ns, secs, nanos);
+  if (!cached_ || secs != cached_secs_) {
+    struct tm tm {};
+    localtime_r(&secs, &tm);
+    render_second(layout_, tm, pieces_, fractions_);
+    cached_secs_ = secs;
+    cached_ = true;
+  }
+  out += pieces_[0];
+  for (size_t k = 0; k < fractions_.size(); ++k) {
+    append_fraction(out, fractions_[k], nanos);
+    out += pieces_[k + 1];
+  }
+}
+
+void append_go_time(std::string& out, int64_t unix_ns, std::string_view layout) {
+  GoTimeFormat(layout).append(out, unix_ns);
 }
 
 }  // namespace ig::runner::format

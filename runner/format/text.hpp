@@ -6,6 +6,7 @@
 #include <ctime>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ig::runner::format {
 
@@ -29,6 +30,27 @@ void append_cell(std::string& out, std::string_view s, size_t width, Align align
 // Formats `unix_ns` (ns since the epoch) in local time with a Go layout such as
 // "2006-01-02T15:04:05.000000000Z07:00".
 void append_go_time(std::string& out, int64_t unix_ns, std::string_view layout);
+
+// append_go_time for many timestamps with one layout: the text of the current second is
+// rendered once (localtime_r and the layout scan), each call adds only the fraction digits.
+class GoTimeFormat {
+ public:
+  explicit GoTimeFormat(std::string_view layout);
+  void append(std::string& out, int64_t unix_ns);
+
+  struct Fraction {
+    char separator;  // '.' or ','
+    int digits;      // 1..9
+    bool trim;       // ".999": trailing zeros (and an all-zero fraction) are dropped
+  };
+
+ private:
+  std::string layout_;
+  bool cached_ = false;
+  time_t cached_secs_ = 0;
+  std::vector<std::string> pieces_;  // text around the fractions, for cached_secs_
+  std::vector<Fraction> fractions_;
+};
 
 inline constexpr std::string_view kDefaultTimestampLayout = "2006-01-02T15:04:05.000000000Z07:00";
 
