@@ -93,6 +93,7 @@ struct EventPipeline::Impl {
     if (mode == Mode::Columns) {
       columns.emplace(table, select_columns(tracer.name, options.fields));
     }
+    if (mode == Mode::Json || mode == Mode::JsonPretty) json.emplace(table, mode == Mode::Json ? 0 : 2);
   }
 
   std::vector<int> select_columns(const std::string& ds, const std::vector<std::string>& entries) {
@@ -226,6 +227,7 @@ struct EventPipeline::Impl {
   std::vector<int> members;  // fields decoded from the record
   std::vector<Converter> converters;
   std::optional<output::ColumnsWriter> columns;
+  std::optional<output::JsonWriter> json;
   format::SyscallNames syscalls;
   format::UserGroupNames users;
   format::BootClock clock;
@@ -252,8 +254,8 @@ void EventPipeline::handle(const void* record, size_t size) {
   d.convert();
   switch (d.mode) {
     case Mode::Columns: d.columns->row(d.buffer, d.row); break;
-    case Mode::Json: output::append_json(d.buffer, d.table, d.row, 0); break;
-    case Mode::JsonPretty: output::append_json(d.buffer, d.table, d.row, 2); break;
+    case Mode::Json:
+    case Mode::JsonPretty: d.json->row(d.buffer, d.row); break;
     case Mode::Yaml: output::append_yaml(d.buffer, d.table, d.row); break;
     case Mode::None: break;
   }

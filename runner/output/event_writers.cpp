@@ -73,22 +73,9 @@ void append_base64(std::string& out, const std::string& data) {
   }
 }
 
-void newline(std::string& out, int indent, int level) {
-  out += '\n';
-  out.append(static_cast<size_t>(indent * level), ' ');
-}
-
-void append_json_object(std::string& out, const fields::FieldTable& table,
-                        const std::vector<int>& members, const Row& row, int indent, int level);
-
-void append_json_value(std::string& out, const fields::FieldTable& table, int index,
-                       const Row& row, int indent, int level) {
-  const Field& f = table.fields()[index];
-  const Value& v = row[index];
+// A scalar JSON value (structs are compiled into the writer's steps).
+void append_json_value(std::string& out, const Field& f, const Value& v) {
   switch (f.schema.kind) {
-    case FieldKind::Struct:
-      append_json_object(out, table, f.children, row, indent, level);
-      break;
     case FieldKind::Float: {
       char buf[64];
       out.append(buf, std::to_chars(buf, buf + sizeof buf, v.d).ptr);
@@ -112,25 +99,6 @@ void append_json_value(std::string& out, const fields::FieldTable& table, int in
     default:
       append_plain(out, f, v);
   }
-}
-
-void append_json_object(std::string& out, const fields::FieldTable& table,
-                        const std::vector<int>& members, const Row& row, int indent, int level) {
-  out += '{';
-  bool first = true;
-  for (int m : members) {
-    const Field& f = table.fields()[m];
-    if (f.json_skip) continue;
-    if (!first) out += ',';
-    first = false;
-    if (indent > 0) newline(out, indent, level + 1);
-    out += '"';
-    format::append_json_escaped(out, f.name);
-    out += indent > 0 ? "\": " : "\":";
-    append_json_value(out, table, m, row, indent, level + 1);
-  }
-  if (indent > 0 && !first) newline(out, indent, level);
-  out += '}';
 }
 
 bool is_number_like(std::string_view s) {
@@ -307,9 +275,53 @@ void ColumnsWriter::row(std::string& out, const Row& row) {
   out += '\n';
 }
 
+JsonWriter::JsonWriter(const fields::FieldTable& table, int indent)
+    : table_(table), indent_(indent) {
+  compile_object(table.roots(), 0);
+  add_text("\n");
+}
+
+void JsonWriter::add_text(std::string_view text) {
+  if (steps_.empty() || steps_.back().field >= 0) steps_.emplace_back();
+  steps_.back().text += text;
+}
+
+void JsonWriter::compile_object(const std::vector<int>& members, int level) {
+  const auto newline = [this](int depth) {
+    add_text("\n" + std::string(static_cast<size_t>(indent_ * depth), ' '));
+  };
+  add_text("{");
+  bool first = true;
+  for (int m : members) {
+    const Field& f = table_.fields()[m];
+    if (f.json_skip) continue;
+    if (!first) add_text(",");
+    first = false;
+    if (indent_ > 0) newline(level + 1);
+    std::string key = "\"";
+    format::append_json_escaped(key, f.name);
+    key += indent_ > 0 ? "\": " : "\":";
+    add_text(key);
+    if (f.schema.kind == FieldKind::Struct) {
+      compile_object(f.children, level + 1);
+    } else {
+      steps_.back().field = m;
+    }
+  }
+  if (indent_ > 0 && !first) newline(level);
+  add_text("}");
+}
+
+void JsonWriter::row(std::string& out, const Row& row) const {
+  const auto& fields = table_.fields();
+  for (const Step& step : steps_) {
+    out += step.text;
+    if (step.field >= 0) append_json_value(out, fields[step.field], row[step.field]);
+  }
+}
+
 void append_json(std::string& out, const fields::FieldTable& table, const Row& row, int indent) {
-  append_json_object(out, table, table.roots(), row, indent, 0);
-  out += '\n';
+  JsonWriter(table, indent).row(out, row);
 }
 
 void append_yaml(std::string& out, const fields::FieldTable& table, const Row& row) {

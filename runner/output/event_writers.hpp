@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runner/fields/field_table.hpp"
@@ -34,7 +35,28 @@ class ColumnsWriter {
   std::string cell_;  // scratch, reused
 };
 
-// Compact (indent 0) or indented JSON object with keys sorted at each level.
+// Compact (indent 0) or indented JSON object with keys sorted at each level, one per line.
+// The layout is compiled once: every key, brace and indentation of an event is precomputed
+// text, so each event only formats its values.
+class JsonWriter {
+ public:
+  JsonWriter(const fields::FieldTable& table, int indent);
+  void row(std::string& out, const Row& row) const;
+
+ private:
+  struct Step {
+    std::string text;  // appended first
+    int field = -1;    // then this field's value, if >= 0
+  };
+  void compile_object(const std::vector<int>& members, int level);
+  void add_text(std::string_view text);
+
+  const fields::FieldTable& table_;
+  int indent_;
+  std::vector<Step> steps_;
+};
+
+// One-off JsonWriter(table, indent).row(out, row).
 void append_json(std::string& out, const fields::FieldTable& table, const Row& row, int indent);
 
 // "---" line, then the event as YAML with the JSON key order.
