@@ -8,6 +8,7 @@ namespace ig::cli {
 
 void add_image_commands(CLI::App& app);
 void add_registry_commands(CLI::App& image);
+void add_archive_commands(CLI::App& image);
 void add_trust_commands(CLI::App& image);
 void add_run_command(CLI::App& app);
 

@@ -174,6 +174,7 @@ void add_image_commands(CLI::App& app) {
   add_tag(*image);
   add_remove(*image);
   add_registry_commands(*image);
+  add_archive_commands(*image);
   add_trust_commands(*image);
 }
 
