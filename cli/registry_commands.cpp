@@ -5,7 +5,7 @@
 #include "cli/commands.hpp"
 #include "oci/layout_store.hpp"
 #include "oci/reference.hpp"
-#include "oci/remote/transfer.hpp"
+#include "trust/transfer.hpp"
 #include "util/error.hpp"
 
 namespace ig::cli {
@@ -45,7 +45,7 @@ void add_push(CLI::App& image) {
     std::cout << "Pushing " << reference.str() << "...\n" << std::flush;
     oci::LayoutStore store(oci::LayoutStore::default_path());
     auto desc = labelled("push " + reference.str(),
-                         [&] { return oci::remote::push_image(reference, store, *options); });
+                         [&] { return trust::push_with_signatures(reference, store, *options); });
     std::cout << "Successfully pushed " << reference.str() << "@" << desc.digest.str() << "\n";
   });
 }
@@ -62,7 +62,11 @@ void add_pull(CLI::App& image) {
     std::cout << "Pulling " << reference.str() << "...\n" << std::flush;
     oci::LayoutStore store(oci::LayoutStore::default_path());
     auto desc = labelled("pull " + reference.str(),
-                         [&] { return oci::remote::pull_image(reference, store, *options, *platform); });
+                         [&] {
+                           return trust::pull_with_signatures(
+                               reference, store, *options, *platform,
+                               [](const std::string& w) { std::cerr << "warning: " << w << "\n"; });
+                         });
     std::cout << "Successfully pulled " << reference.str() << "@" << desc.digest.str() << "\n";
   });
 }
@@ -79,7 +83,7 @@ void add_copy(CLI::App& image) {
     auto to = oci::parse_reference(*dst);
     std::cout << "Copying " << from.str() << " to " << to.str() << "...\n" << std::flush;
     auto desc = labelled("copy " + from.str() + " " + to.str(),
-                         [&] { return oci::remote::copy_image(from, to, *options); });
+                         [&] { return trust::copy_with_signatures(from, to, *options); });
     std::cout << "Successfully copied " << to.str() << "@" << desc.digest.str() << "\n";
   });
 }

@@ -1,0 +1,34 @@
+// Push, pull and copy that carry an image's signature artefacts along with it,
+// so a signed image stays verifiable wherever it goes (store -> registry ->
+// another store).
+#pragma once
+
+#include <string>
+
+#include "oci/layout_store.hpp"
+#include "oci/reference.hpp"
+#include "oci/remote/options.hpp"
+
+namespace ig::trust {
+
+// Pulls the image, then its signatures. A pull succeeds without signatures
+// (upstream only warns); `on_warning` receives the reason.
+oci::Descriptor pull_with_signatures(const oci::Reference &ref, oci::LayoutStore &store,
+                                     const oci::remote::RegistryOptions &options,
+                                     const std::string &platform,
+                                     void (*on_warning)(const std::string &));
+
+// Pushes the image and every signature artefact the store has for it.
+oci::Descriptor push_with_signatures(const oci::Reference &ref, oci::LayoutStore &store,
+                                     const oci::remote::RegistryOptions &options);
+
+// Registry to registry, image then signatures.
+oci::Descriptor copy_with_signatures(const oci::Reference &src, const oci::Reference &dst,
+                                     const oci::remote::RegistryOptions &options);
+
+// Fetches the signatures of `image` from the registry of `ref` into the store;
+// returns how many signature manifests were copied.
+size_t fetch_signatures(const oci::Reference &ref, const oci::Digest &image,
+                        oci::LayoutStore &store, const oci::remote::RegistryOptions &options);
+
+}  // namespace ig::trust
