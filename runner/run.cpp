@@ -14,6 +14,7 @@
 #include "metadata/btf_markers.hpp"
 #include "metadata/gadget_metadata.hpp"
 #include "oci/reference.hpp"
+#include "runner/acquire.hpp"
 #include "runner/enrich/container_cache.hpp"
 #include "runner/enrich/mntns_filter.hpp"
 #include "runner/event_source.hpp"
@@ -112,21 +113,9 @@ struct PreparedGadget {
 };
 
 PreparedGadget prepare(const RunOptions& options, oci::LayoutStore& store) {
-  if (options.pull != "always" && options.pull != "missing" && options.pull != "never") {
-    throw Error(ErrorCode::InvalidArgument,
-                "--pull: invalid value \"" + options.pull + "\" (always, missing or never)");
-  }
-  if (options.pull == "always") {
-    throw Error(ErrorCode::Unsupported, "pulling from registries is not implemented yet");
-  }
-  oci::Reference ref = oci::parse_reference(options.image);
+  oci::Reference ref = acquire_image(options, store, warn);
   PreparedGadget g;
-  // `missing` would pull an absent image; until pulling exists it behaves as `never`.
   g.image = open_image(store, ref, warn);
-  if (options.verify_image) {
-    warn("image signature verification is not implemented yet; running " + ref.str() +
-         " unverified");
-  }
   if (g.image.ebpf_object.empty()) {
     throw Error(ErrorCode::Unsupported, "image \"" + ref.str() + "\" has no eBPF program layer");
   }

@@ -1,6 +1,7 @@
-// Builds tests/e2e/gadgets/trace_fchmodat with `ig image build`, runs it with `ig run -o json`
-// and checks that the fchmodat calls this test makes come out with the exact pid, tid, comm,
-// mode and path; then checks that nothing of the gadget stays loaded in the kernel.
+// Builds tests/e2e/gadgets/trace_fchmodat with `ig image build`, runs it with
+// `ig run -o json` and checks that the fchmodat calls this test makes come out
+// with the exact pid, tid, comm, mode and path; then checks that nothing of the
+// gadget stays loaded in the kernel.
 #include <bpf/bpf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -24,16 +26,16 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
+extern char **environ;
 
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kImage = "e2e/trace_fchmodat:test";
-constexpr const char* kProgramName = "ig_fchmodat_e";
-constexpr const char* kThreadName = "ig-e2e-chmod";
+constexpr const char *kImage = "e2e/trace_fchmodat:test";
+constexpr const char *kProgramName = "ig_fchmodat_e";
+constexpr const char *kThreadName = "ig-e2e-chmod";
 
 struct Child {
   pid_t pid = -1;
@@ -42,7 +44,7 @@ struct Child {
 };
 
 // Starts `argv` with IG_OCI_STORE set, stdout and stderr in pipes.
-Child spawn(const std::vector<std::string>& args, const fs::path& store) {
+Child spawn(const std::vector<std::string> &args, const fs::path &store) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   posix_spawn_file_actions_t actions;
@@ -50,15 +52,15 @@ Child spawn(const std::vector<std::string>& args, const fs::path& store) {
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err[1], 2);
   std::vector<std::string> env_storage = {"IG_OCI_STORE=" + store.string()};
-  for (char** e = environ; *e; ++e) {
+  for (char **e = environ; *e; ++e) {
     if (std::strncmp(*e, "IG_OCI_STORE=", 13) != 0) env_storage.emplace_back(*e);
   }
-  std::vector<char*> env;
-  for (auto& e : env_storage) env.push_back(e.data());
+  std::vector<char *> env;
+  for (auto &e : env_storage) env.push_back(e.data());
   env.push_back(nullptr);
   std::vector<std::string> args_storage = args;
-  std::vector<char*> argv;
-  for (auto& a : args_storage) argv.push_back(a.data());
+  std::vector<char *> argv;
+  for (auto &a : args_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
   Child child;
   int rc = posix_spawn(&child.pid, argv[0], &actions, nullptr, argv.data(), env.data());
@@ -72,7 +74,7 @@ Child spawn(const std::vector<std::string>& args, const fs::path& store) {
 }
 
 // Reads both pipes to EOF and reaps the child; returns the exit status.
-int finish(Child& child, std::string& out, std::string& err) {
+int finish(Child &child, std::string &out, std::string &err) {
   struct pollfd fds[2] = {{child.out_fd, POLLIN, 0}, {child.err_fd, POLLIN, 0}};
   int open_fds = 2;
   char buf[4096];
@@ -98,10 +100,11 @@ int finish(Child& child, std::string& out, std::string& err) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// A BPF link among the process's fds means the gadget is attached (its readers exist before).
+// A BPF link among the process's fds means the gadget is attached (its readers
+// exist before).
 bool has_bpf_link(pid_t pid) {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fdinfo", ec)) {
+  for (const auto &entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fdinfo", ec)) {
     std::ifstream in(entry.path());
     for (std::string line; std::getline(in, line);) {
       if (line.starts_with("link_id:")) return true;
@@ -110,7 +113,7 @@ bool has_bpf_link(pid_t pid) {
   return false;
 }
 
-bool program_loaded(const char* name) {
+bool program_loaded(const char *name) {
   uint32_t id = 0;
   while (bpf_prog_get_next_id(id, &id) == 0) {
     int fd = bpf_prog_get_fd_by_id(id);
@@ -124,14 +127,25 @@ bool program_loaded(const char* name) {
   return false;
 }
 
-std::string ig_image_build(const fs::path& store) {
-  Child child = spawn({IG_BINARY, "image", "build", "-t", kImage,
-                       std::string(IG_E2E_GADGETS_DIR) + "/trace_fchmodat"},
-                      store);
+// Runs an ig command to completion; returns an error text, empty on success.
+std::string ig_command(const std::vector<std::string> &args, const fs::path &store) {
+  Child child = spawn(args, store);
   std::string out, err;
   int code = finish(child, out, err);
-  if (code != 0) return "ig image build exited " + std::to_string(code) + ":\n" + out + err;
+  if (code != 0)
+    return args[1] + " " + args[2] + " exited " + std::to_string(code) + ":\n" + out + err;
   return {};
+}
+
+// Builds the gadget and signs it with a fresh key (KEY.pem/KEY.pub in the
+// store's parent), so the runs below go through the default signature
+// verification.
+std::string ig_image_build_and_sign(const fs::path &store, const fs::path &key) {
+  std::string error = ig_command({IG_BINARY, "image", "build", "-t", kImage,
+                                  std::string(IG_E2E_GADGETS_DIR) + "/trace_fchmodat"},
+                                 store);
+  if (!error.empty()) return error;
+  return ig_command({IG_BINARY, "image", "sign", "--generate-key", key.string(), kImage}, store);
 }
 
 struct Call {
@@ -146,13 +160,25 @@ struct Observed {
   int exit_code = -1;
 };
 
-// Runs the gadget, makes `calls` from a thread named kThreadName once it is attached, and
-// collects the rows for our paths.
-Observed run_and_call(const fs::path& store, const std::vector<std::string>& extra_args,
-                      const std::vector<Call>& calls) {
-  // --host: these events come from the test process itself, not from a container.
-  std::vector<std::string> args = {IG_BINARY, "run", kImage, "-o", "json", "--timeout", "5",
-                                   "--host"};
+fs::path signing_key(const fs::path &store) { return store.string() + "-key.pem"; }
+std::string public_key_path(const fs::path &store) { return store.string() + "-key.pub"; }
+
+// Runs the gadget, makes `calls` from a thread named kThreadName once it is
+// attached, and collects the rows for our paths.
+Observed run_and_call(const fs::path &store, const std::vector<std::string> &extra_args,
+                      const std::vector<Call> &calls) {
+  // --host: these events come from the test process itself, not from a
+  // container.
+  std::vector<std::string> args = {IG_BINARY,
+                                   "run",
+                                   kImage,
+                                   "-o",
+                                   "json",
+                                   "--timeout",
+                                   "5",
+                                   "--host",
+                                   "--public-keys",
+                                   public_key_path(store)};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   Child child = spawn(args, store);
   Observed observed;
@@ -165,7 +191,7 @@ Observed run_and_call(const fs::path& store, const std::vector<std::string>& ext
     std::thread worker([&] {
       prctl(PR_SET_NAME, kThreadName);
       observed.tid = static_cast<pid_t>(syscall(SYS_gettid));
-      for (const auto& call : calls) fchmodat(AT_FDCWD, call.path.c_str(), call.mode, 0);
+      for (const auto &call : calls) fchmodat(AT_FDCWD, call.path.c_str(), call.mode, 0);
     });
     worker.join();
   }
@@ -183,7 +209,7 @@ Observed run_and_call(const fs::path& store, const std::vector<std::string>& ext
       observed.stderr_text += "unparsable stdout line: " + line + "\n";
       continue;
     }
-    for (const auto& call : calls) {
+    for (const auto &call : calls) {
       if (row.value("filename", "") == call.path) observed.rows.push_back(row);
     }
   }
@@ -195,16 +221,21 @@ class NativeRun : public ::testing::Test {
   static void SetUpTestSuite() {
     store_ = fs::temp_directory_path() / ("ig-e2e-store-" + std::to_string(getpid()));
     fs::remove_all(store_);
-    build_error_ = ig_image_build(store_);
+    build_error_ = ig_image_build_and_sign(store_, signing_key(store_));
   }
-  static void TearDownTestSuite() { fs::remove_all(store_); }
+  static void TearDownTestSuite() {
+    fs::remove_all(store_);
+    fs::remove(signing_key(store_));
+    fs::remove(public_key_path(store_));
+  }
 
   void SetUp() override {
     // Fail loudly: an e2e run that silently skips looks like a pass.
     ASSERT_EQ(geteuid(), 0u) << "the e2e tests load BPF programs and must run as root";
     ASSERT_TRUE(fs::exists("/sys/kernel/tracing/events/syscalls/sys_enter_fchmodat") ||
                 fs::exists("/sys/kernel/debug/tracing/events/syscalls/sys_enter_fchmodat"))
-        << "tracefs with syscall tracepoints is not available (mount -t tracefs nodev "
+        << "tracefs with syscall tracepoints is not available (mount -t "
+           "tracefs nodev "
            "/sys/kernel/tracing)";
     ASSERT_TRUE(build_error_.empty()) << build_error_;
     // Distinctive paths: nothing else on the machine chmods these.
@@ -226,7 +257,7 @@ TEST_F(NativeRun, JsonRowsCarryTheCallersIdentityModeAndPath) {
   ASSERT_EQ(seen.exit_code, 0) << seen.stderr_text;
   ASSERT_EQ(seen.rows.size(), 2u) << seen.stderr_text;
   for (size_t i = 0; i < calls.size(); ++i) {
-    const auto& row = seen.rows[i];
+    const auto &row = seen.rows[i];
     SCOPED_TRACE(row.dump());
     EXPECT_EQ(row.at("filename"), calls[i].path);
     EXPECT_EQ(row.at("mode").get<uint64_t>(), calls[i].mode);
@@ -235,12 +266,13 @@ TEST_F(NativeRun, JsonRowsCarryTheCallersIdentityModeAndPath) {
     EXPECT_EQ(row.at("proc").at("tid").get<int64_t>(), seen.tid);
     EXPECT_EQ(row.at("proc").at("comm"), kThreadName);
   }
-  EXPECT_FALSE(program_loaded(kProgramName)) << "a program named " << kProgramName
-                                             << " is still loaded after ig exited";
+  EXPECT_FALSE(program_loaded(kProgramName))
+      << "a program named " << kProgramName << " is still loaded after ig exited";
 }
 
 TEST_F(NativeRun, GadgetParamsReachTheKernelProgram) {
-  // --mode-mask (gadget.yaml key of mode_mask) drops modes with bits outside the mask.
+  // --mode-mask (gadget.yaml key of mode_mask) drops modes with bits outside
+  // the mask.
   std::vector<Call> calls = {{base_ + "-outside", 0641}, {base_ + "-inside", 0700}};
   Observed seen = run_and_call(store_, {"--mode-mask", "448"}, calls);  // 448 = 0700
   ASSERT_EQ(seen.exit_code, 0) << seen.stderr_text;
@@ -257,12 +289,37 @@ TEST_F(NativeRun, PidFilterDropsOtherProcesses) {
 }
 
 TEST_F(NativeRun, UnknownGadgetParamFailsWithOneLine) {
-  Child child = spawn({IG_BINARY, "run", kImage, "--timeout", "1", "--no-such-param", "1"}, store_);
+  Child child = spawn({IG_BINARY, "run", kImage, "--timeout", "1", "--public-keys",
+                       public_key_path(store_), "--no-such-param", "1"},
+                      store_);
   std::string out, err;
   int code = finish(child, out, err);
   EXPECT_NE(code, 0);
   EXPECT_NE(err.find("unknown gadget parameter \"--no-such-param\""), std::string::npos) << err;
   EXPECT_TRUE(out.empty()) << out;
+}
+
+TEST_F(NativeRun, UnsignedImageIsRefusedBeforeLoading) {
+  // Same program under another tag, built with another creation date so its
+  // digest differs from the signed image's: no signature covers it, and
+  // verification is on by default.
+  setenv("SOURCE_DATE_EPOCH", "86400", 1);
+  std::string build_error =
+      ig_command({IG_BINARY, "image", "build", "-t", "e2e/trace_fchmodat:unsigned",
+                  std::string(IG_E2E_GADGETS_DIR) + "/trace_fchmodat"},
+                 store_);
+  unsetenv("SOURCE_DATE_EPOCH");
+  ASSERT_EQ(build_error, "");
+  Child child = spawn({IG_BINARY, "run", "e2e/trace_fchmodat:unsigned", "--timeout", "1", "--pull",
+                       "never", "--public-keys", public_key_path(store_)},
+                      store_);
+  std::string out, err;
+  int code = finish(child, out, err);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(err.find("is not signed"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_TRUE(out.empty()) << out;
+  EXPECT_FALSE(program_loaded(kProgramName)) << "an unsigned image reached the kernel";
 }
 
 }  // namespace
