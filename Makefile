@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit demo clean
+.PHONY: all deps configure build test unit demo bench-events clean
 
 all: build
 
@@ -23,6 +23,10 @@ unit: build
 
 demo: build
 	./scripts/demo.sh $(BUILD)/cli/ig
+
+# ig run -o json vs bpftrace vs a counting libbpf consumer (root; minutes; see bench/events).
+bench-events: deps
+	BUILD=$(BUILD) ./bench/events/run.sh
 
 clean:
 	rm -rf $(BUILD)
