@@ -281,7 +281,10 @@ TEST_F(PipelineTest, Yaml) {
                        0),
             0u)
       << text;
-  EXPECT_NE(text.find("\nruntime:\n  containerName: \"\"\nsyscall: SYS_UNSHARE\n"), std::string::npos)
+  EXPECT_NE(text.find("\nruntime:\n  containerId: \"\"\n  containerImageDigest: \"\"\n"
+                      "  containerImageName: \"\"\n  containerName: \"\"\n  containerPid: 0\n"
+                      "  runtimeName: \"\"\nsyscall: SYS_UNSHARE\n"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("\ntimestamp: \"2"), std::string::npos) << text;  // quoted timestamp
   size_t docs = 0;
