@@ -6,10 +6,12 @@
 #include <cstring>
 #include <optional>
 
+#include "runner/enrich/container.hpp"
 #include "runner/fields/field_table.hpp"
 #include "runner/format/formatters.hpp"
 #include "runner/format/text.hpp"
 #include "runner/output/event_writers.hpp"
+#include "runner/ustack/symbolizer.hpp"
 #include "util/error.hpp"
 
 namespace ig::runner {
@@ -94,6 +96,59 @@ struct EventPipeline::Impl {
       columns.emplace(table, select_columns(tracer.name, options.fields));
     }
     if (mode == Mode::Json || mode == Mode::JsonPretty) json.emplace(table, mode == Mode::Json ? 0 : 2);
+    find_operator_fields();
+  }
+
+  // Where the operators read their inputs and write their outputs.
+  void find_operator_fields() {
+    const auto& fields = table.fields();
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const auto& f = fields[i];
+      if (mntns_field < 0 && !f.operator_field && f.schema.type_name == "gadget_mntns_id" &&
+          f.schema.kind != FieldKind::Struct) {
+        mntns_field = static_cast<int>(i);
+      }
+      if (f.schema.type_name == "gadget_user_stack" && f.schema.kind == FieldKind::Struct) {
+        const std::string& p = f.schema.full_name;
+        UstackFields u{table.find(p + ".stack_id"),  table.find(p + ".tgid_level0"),
+                       table.find(p + ".inode"),     table.find(p + ".base_addr_hash"),
+                       table.find(p + ".addresses"), table.find(p + ".symbols"),
+                       table.find(p + ".buildid")};
+        if (u.stack_id >= 0 && u.tgid >= 0 && u.inode >= 0 && u.base_addr_hash >= 0 &&
+            u.addresses >= 0 && u.symbols >= 0 && u.buildid >= 0) {
+          ustacks.push_back(u);
+        }
+      }
+    }
+    runtime = {table.find("runtime.containerName"), table.find("runtime.containerId"),
+               table.find("runtime.containerImageName"), table.find("runtime.containerImageDigest"),
+               table.find("runtime.containerPid"), table.find("runtime.runtimeName")};
+  }
+
+  // Returns false when the event must be dropped.
+  bool enrich() {
+    std::shared_ptr<const enrich::Container> found;
+    if (mntns_field >= 0 && enrichers.container) found = enrichers.container(row[mntns_field].u);
+    const enrich::Container* c = found.get();
+    if (mntns_field >= 0 && enrichers.keep && !enrichers.keep(c)) return false;
+    if (runtime.name >= 0) {
+      row[runtime.name].s = c ? c->name : std::string();
+      row[runtime.id].s = c ? c->id : std::string();
+      row[runtime.image].s = c ? c->image : std::string();
+      row[runtime.digest].s = c ? c->image_digest : std::string();
+      row[runtime.pid].u = c ? c->pid : 0;
+      row[runtime.runtime].s = c ? c->runtime : std::string();
+    }
+    for (const auto& u : ustacks) {
+      if (!enrichers.ustack) break;
+      ustack::StackRef ref;
+      ref.stack_id = static_cast<uint32_t>(row[u.stack_id].u);
+      ref.tgid = static_cast<uint32_t>(row[u.tgid].u);
+      ref.inode = row[u.inode].u;
+      ref.base_addr_hash = static_cast<uint32_t>(row[u.base_addr_hash].u);
+      enrichers.ustack->resolve(ref, row[u.addresses].s, row[u.symbols].s, row[u.buildid].s);
+    }
+    return true;
   }
 
   std::vector<int> select_columns(const std::string& ds, const std::vector<std::string>& entries) {
@@ -212,6 +267,14 @@ struct EventPipeline::Impl {
     }
   }
 
+  struct UstackFields {
+    int stack_id, tgid, inode, base_addr_hash;  // inputs (BTF members)
+    int addresses, symbols, buildid;            // operator outputs
+  };
+  struct RuntimeFields {
+    int name = -1, id = -1, image = -1, digest = -1, pid = -1, runtime = -1;
+  };
+
   void write() {
     if (buffer.empty()) return;
     std::fwrite(buffer.data(), 1, buffer.size(), out);
@@ -219,6 +282,10 @@ struct EventPipeline::Impl {
   }
 
   fields::FieldTable table;
+  EventEnrichers enrichers;
+  int mntns_field = -1;
+  RuntimeFields runtime;
+  std::vector<UstackFields> ustacks;
   Mode mode;
   std::FILE* out;
   size_t struct_size = 0;
@@ -242,6 +309,10 @@ EventPipeline::EventPipeline(const struct btf* btf, const metadata::TracerMarker
 
 EventPipeline::~EventPipeline() = default;
 
+void EventPipeline::set_enrichers(EventEnrichers enrichers) {
+  impl_->enrichers = std::move(enrichers);
+}
+
 void EventPipeline::start() {
   if (impl_->mode == Mode::Columns) impl_->columns->header(impl_->buffer);
   flush();
@@ -251,6 +322,7 @@ void EventPipeline::handle(const void* record, size_t size) {
   Impl& d = *impl_;
   if (d.mode == Mode::None) return;
   d.decode(record, size);
+  if (!d.enrich()) return;
   d.convert();
   switch (d.mode) {
     case Mode::Columns: d.columns->row(d.buffer, d.row); break;
