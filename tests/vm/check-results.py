@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """check-results.py RESULTS_DIR GADGET_YAML — judge what payload.sh brought back from the VM.
 
-Per output mode (json, columns) the workload's process must appear in exactly these rows:
+Per run (json, columns, and `upstream`: upstream's kprobe-only audit_seccomp source built by
+us, in json) the workload's process must appear in exactly these rows:
   (workload, pid, tid=pid,         SECCOMP_RET_LOG,         SYS_MKDIR)
   (unsharer, pid, tid=unshare_tid, SECCOMP_RET_KILL_THREAD, SYS_UNSHARE)
   (workload, pid, tid=pid,         SECCOMP_RET_ERRNO,       SYS_CHMOD)
 and in no other (rmdir is an unlogged ERRNO, getpid is allowed). ig must exit 0 after SIGINT.
+Our gadget must have attached through fentry (a tracing link), upstream's through its kprobe (a
+perf link), so both hook variants are proven on each kernel.
 Prints one line per failed check and exits 1 if any failed.
 """
 import collections
@@ -88,7 +91,12 @@ class Checker:
         if rc != "0":
             self.fail(f"{mode}: ig exited {rc or '?'} (want 0 after SIGINT); stderr: {self.tail(f'ig-{mode}.err')}")
 
-    def check_json(self, w):
+    def check_link(self, mode, link_type):
+        attach = self.read(f"attach-{mode}") or ""
+        if f"link_type:{link_type}" not in attach.split():
+            self.fail(f"{mode}: expected a {link_type} BPF link, attach record: {attach.strip()}")
+
+    def check_json(self, w, mode):
         pid, tid = w["pid"], w["unshare_tid"]
         nr = w["nr"]
         want = collections.Counter([
@@ -97,7 +105,7 @@ class Checker:
             ("workload", pid, pid, "SECCOMP_RET_ERRNO", RET_ERRNO, "SYS_CHMOD", nr["chmod"]),
         ])
         got = collections.Counter()
-        for n, line in enumerate((self.read("ig-json.out") or "").splitlines(), 1):
+        for n, line in enumerate((self.read(f"ig-{mode}.out") or "").splitlines(), 1):
             if not line.strip():
                 continue
             try:
@@ -108,9 +116,9 @@ class Checker:
                 got[(proc["comm"], proc["pid"], proc["tid"], ev["code"], ev["code_raw"],
                      ev["syscall"], ev["syscall_raw"])] += 1
             except (ValueError, KeyError, TypeError) as e:
-                self.fail(f"json: line {n} is not an audit_seccomp event ({e!r}): {line[:200]}")
+                self.fail(f"{mode}: line {n} is not an audit_seccomp event ({e!r}): {line[:200]}")
         if got != want:
-            self.fail(f"json: rows of pid {pid}: missing {sorted((want - got).elements())}, "
+            self.fail(f"{mode}: rows of pid {pid}: missing {sorted((want - got).elements())}, "
                       f"unexpected {sorted((got - want).elements())}")
 
     def check_columns(self, w, gadget_yaml):
@@ -148,15 +156,16 @@ def main():
     if len(sys.argv) != 3:
         sys.exit("usage: check-results.py RESULTS_DIR GADGET_YAML")
     c = Checker(sys.argv[1])
-    for mode in ("json", "columns"):
+    for mode in ("json", "columns", "upstream"):
         w = c.workload(mode)
         c.check_ig_exit(mode)
         if w is None:
             continue
-        if mode == "json":
-            c.check_json(w)
-        else:
+        c.check_link(mode, "perf" if mode == "upstream" else "tracing")
+        if mode == "columns":
             c.check_columns(w, sys.argv[2])
+        else:
+            c.check_json(w, mode)
     for f in c.failures:
         print(f"FAIL {f}")
     sys.exit(1 if c.failures else 0)

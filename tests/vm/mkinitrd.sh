@@ -3,6 +3,8 @@
 #   PAYLOAD:   shell script run by /init as `/payload/run /results`
 #   OCI_STORE: OCI layout directory, copied to /var/lib/ig-test/oci-store
 #   BIN...:    executables copied to /usr/local/bin with their ldd closure (same paths as here)
+# env IG_TRUSTED_KEYS: public keys (PEM, space separated) installed in /etc/ig/public-keys.d/,
+#   where ig looks for its default trusted keys.
 # The Debian cloud kernels have what the test needs built in (8250 serial, BPF, tracefs), so the
 # image holds no modules. /init ships /results back as base64(tar.gz) between two marker lines on
 # the second serial port (ttyS1); the host boots qemu with `-serial file:...` for it.
@@ -26,6 +28,11 @@ cp "$busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
 echo 'root:x:0:' > "$root/etc/group"
+
+mkdir -p "$root/etc/ig/public-keys.d"
+for key in ${IG_TRUSTED_KEYS:-}; do
+  cp "$key" "$root/etc/ig/public-keys.d/$(basename "$key" .pub).pem"
+done
 
 cp "$payload" "$root/payload/run"
 chmod 755 "$root/payload/run"

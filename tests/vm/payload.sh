@@ -2,19 +2,25 @@
 # payload.sh RESULTS_DIR — runs inside the VM (busybox sh), started by the initramfs /init.
 # For each output mode: start `ig run` in the background, wait until it holds a BPF link, run
 # the seccomp workload, stop ig with SIGINT, and keep everything in RESULTS_DIR for the host.
-# The gadget reference comes from the kernel command line (igtest_ref=...).
+# The gadget references come from the kernel command line (igtest_ref=..., igtest_ref_upstream=...
+# for upstream's kprobe-only source built by us). Images are verified with the default trusted
+# keys (/etc/ig/public-keys.d/, put there by mkinitrd.sh), as on any host.
 set -u
 results=${1:?usage: payload.sh RESULTS_DIR}
 export IG_OCI_STORE=/var/lib/ig-test/oci-store
 attach_deadline_s=60
 
 ref=
+upstream_ref=
 # shellcheck disable=SC2013 # the command line is split into words on purpose
 for word in $(cat /proc/cmdline); do
-  case "$word" in igtest_ref=*) ref=${word#igtest_ref=} ;; esac
+  case "$word" in
+    igtest_ref=*) ref=${word#igtest_ref=} ;;
+    igtest_ref_upstream=*) upstream_ref=${word#igtest_ref_upstream=} ;;
+  esac
 done
-if [ -z "$ref" ]; then
-  echo "payload: no igtest_ref= on the kernel command line" > "$results/error"
+if [ -z "$ref" ] || [ -z "$upstream_ref" ]; then
+  echo "payload: no igtest_ref= or igtest_ref_upstream= on the kernel command line" > "$results/error"
   exit 1
 fi
 
@@ -37,10 +43,17 @@ is_running() {
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
-for mode in json columns; do
+# run: json and columns of our gadget, then json of upstream's.
+for run in json columns upstream; do
+  mode=$run
+  image=$ref
+  if [ "$run" = upstream ]; then
+    mode=json
+    image=$upstream_ref
+  fi
   start=$(uptime_s)
-  ig run "$ref" -o "$mode" --timeout 20 --verify-image=false --host \
-    > "$results/ig-$mode.out" 2> "$results/ig-$mode.err" &
+  ig run "$image" -o "$mode" --timeout 20 --host \
+    > "$results/ig-$run.out" 2> "$results/ig-$run.err" &
   ig_pid=$!
   # Deadline in 0.1 s ticks; under TCG loading the gadget takes seconds.
   ticks=0
@@ -53,21 +66,21 @@ for mode in json columns; do
   done
   if has_bpf_link "$ig_pid"; then
     link=$(cat /proc/"$ig_pid"/fdinfo/* 2>/dev/null | grep -m1 '^link_type:' | tr -d '\t')
-    echo "attached start=$start at=$(uptime_s) $link" > "$results/attach-$mode"
-    workload > "$results/workload-$mode.json" 2> "$results/workload-$mode.err"
-    echo $? > "$results/workload-$mode.rc"
+    echo "attached start=$start at=$(uptime_s) $link" > "$results/attach-$run"
+    workload > "$results/workload-$run.json" 2> "$results/workload-$run.err"
+    echo $? > "$results/workload-$run.rc"
     # The ring buffer is read asynchronously: give ig a moment to print the last events.
     sleep 1
   elif is_running "$ig_pid"; then
-    echo "no BPF link after ${attach_deadline_s}s (start=$start)" > "$results/attach-$mode"
+    echo "no BPF link after ${attach_deadline_s}s (start=$start)" > "$results/attach-$run"
   else
-    echo "ig exited before attaching (start=$start now=$(uptime_s))" > "$results/attach-$mode"
+    echo "ig exited before attaching (start=$start now=$(uptime_s))" > "$results/attach-$run"
   fi
   kill -INT "$ig_pid" 2>/dev/null
   # A hung ig must not hang the VM: SIGKILL (rc 137) if it does not exit after SIGINT.
   (sleep 15; kill -KILL "$ig_pid" 2>/dev/null) &
   watchdog=$!
   wait "$ig_pid"
-  echo $? > "$results/ig-$mode.rc"
+  echo $? > "$results/ig-$run.rc"
   kill "$watchdog" 2>/dev/null
 done

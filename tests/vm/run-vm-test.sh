@@ -15,6 +15,8 @@ workload=$(realpath "${3:?missing WORKLOAD}")
 gadget_dir=$(realpath "${4:?missing GADGET_DIR}")
 here=$(dirname "$(realpath "$0")")
 ref=audit_seccomp:vmtest
+upstream_ref=audit_seccomp-upstream:vmtest
+upstream_dir=$gadget_dir/tests/data/builder/upstream/audit_seccomp
 qemu_timeout_s=${IG_TEST_QEMU_TIMEOUT:-150}
 
 tmp=$(mktemp -d /tmp/ig-vm-test.XXXXXX)
@@ -42,10 +44,19 @@ t=$(now)
 IG_OCI_STORE="$tmp/oci-store" "$ig" image build "$gadget_dir" -t "$ref" > "$tmp/build.log" 2>&1 ||
   die "ig image build $gadget_dir failed: $(tail -n 5 "$tmp/build.log")"
 [ -s "$tmp/oci-store/index.json" ] || die "ig image build left no OCI layout in $tmp/oci-store"
-echo "gadget image built in $(since "$t") s"
+IG_OCI_STORE="$tmp/oci-store" "$ig" image build "$upstream_dir" -t "$upstream_ref" > "$tmp/build-upstream.log" 2>&1 ||
+  die "ig image build $upstream_dir failed: $(tail -n 5 "$tmp/build-upstream.log")"
+# Signed with a fresh key the VM trusts: the runs inside verify as `ig run` does by default.
+"$ig" image sign --generate-key "$tmp/key.pem" > "$tmp/sign.log" 2>&1 ||
+  die "ig image sign --generate-key failed: $(tail -n 5 "$tmp/sign.log")"
+for image in "$ref" "$upstream_ref"; do
+  IG_OCI_STORE="$tmp/oci-store" "$ig" image sign --key "$tmp/key.pem" "$image" > "$tmp/sign.log" 2>&1 ||
+    die "ig image sign $image failed: $(tail -n 5 "$tmp/sign.log")"
+done
+echo "gadget images built and signed in $(since "$t") s"
 
 t=$(now)
-"$here/mkinitrd.sh" "$tmp/initrd.gz" "$here/payload.sh" "$tmp/oci-store" "$ig" "$workload" ||
+IG_TRUSTED_KEYS="$tmp/key.pub" "$here/mkinitrd.sh" "$tmp/initrd.gz" "$here/payload.sh" "$tmp/oci-store" "$ig" "$workload" ||
   die "mkinitrd.sh failed"
 echo "initramfs built in $(since "$t") s ($(stat -c %s "$tmp/initrd.gz") bytes)"
 
@@ -53,7 +64,7 @@ t=$(now)
 qemu_rc=0
 timeout "$qemu_timeout_s" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
   -net none -kernel "$vmlinuz" -initrd "$tmp/initrd.gz" \
-  -append "console=ttyS0 quiet panic=-1 igtest_ref=$ref" \
+  -append "console=ttyS0 quiet panic=-1 igtest_ref=$ref igtest_ref_upstream=$upstream_ref" \
   -nographic -serial mon:stdio -serial "file:$tmp/ttyS1" -no-reboot \
   < /dev/null > "$tmp/console.log" 2>&1 || qemu_rc=$?
 echo "VM ($(basename "$vmlinuz")) ran $(since "$t") s (qemu exit $qemu_rc; $(grep -ao 'IG-VM-[A-Z-]*=* *[^ ]* uptime=[0-9.]*' "$tmp/console.log" | tr '\n' ';'))"
@@ -68,8 +79,8 @@ sed '1d;$d' "$tmp/results.b64" | base64 -d | tar -xz -C "$tmp/results" ||
 [ -f "$tmp/results/error" ] && die "payload: $(cat "$tmp/results/error")"
 
 echo "guest kernel: $(cat "$tmp/results/uname" 2>/dev/null); ig version: $(head -n 1 "$tmp/results/ig-version" 2>/dev/null)"
-for mode in json columns; do
-  echo "$mode: $(cat "$tmp/results/attach-$mode" 2>/dev/null)"
+for run in json columns upstream; do
+  echo "$run: $(cat "$tmp/results/attach-$run" 2>/dev/null)"
 done
 /usr/bin/python3 "$here/check-results.py" "$tmp/results" "$gadget_dir/gadget.yaml" ||
   die "results do not match (see FAIL lines above; ig output in $tmp/results)"
