@@ -273,8 +273,8 @@ def main():
         subprocess.run([ig, "image", "build", "-t", IMAGE, os.path.join(HERE, "gadget")],
                        env=env, check=True, stdout=subprocess.DEVNULL)
         all_consumers = {
-            "ours": Ours("ours", [ig, "run", IMAGE, "-o", "json", "--verify-image=false"], env),
-            "ours-devnull": OursDevNull("ours-devnull", [ig, "run", IMAGE, "-o", "json", "--verify-image=false"], env),
+            "ours": Ours("ours", [ig, "run", IMAGE, "-o", "json", "--verify-image=false", "--host"], env),
+            "ours-devnull": OursDevNull("ours-devnull", [ig, "run", IMAGE, "-o", "json", "--verify-image=false", "--host"], env),
             "bpftrace": Bpftrace("bpftrace", [bpftrace, "-e", BPFTRACE_PROGRAM]),
             "ceiling": Ceiling("ceiling", [ceiling, ceiling_obj]),
         }

@@ -123,7 +123,7 @@ class LostEvents : public ::testing::Test {
   // one CPU so that ig cannot read while the calls run.
   Outcome run(const std::vector<std::string>& extra_args, long events, bool share_cpu,
               std::chrono::microseconds gap) {
-    std::vector<std::string> args = {IG_BINARY, "run", kImage, "-o", "json", "--verify-image=false"};
+    std::vector<std::string> args = {IG_BINARY, "run", kImage, "-o", "json", "--verify-image=false", "--host"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     const pid_t pid = spawn(args, dir_ / "store", dir_ / "run.out", dir_ / "run.err");
     Outcome o;

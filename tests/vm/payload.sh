@@ -1,26 +1,22 @@
 #!/bin/sh
 # payload.sh RESULTS_DIR — runs inside the VM (busybox sh), started by the initramfs /init.
-# For each output mode: start `ig run` in the background, wait until it holds a BPF link, run
-# the seccomp workload, stop ig with SIGINT, and keep everything in RESULTS_DIR for the host.
-# The gadget references come from the kernel command line (igtest_ref=..., igtest_ref_upstream=...
-# for upstream's kprobe-only source built by us). Images are verified with the default trusted
-# keys (/etc/ig/public-keys.d/, put there by mkinitrd.sh), as on any host.
+# For each run given on the kernel command line as igtest_run=NAME:MODE:IMAGE: start
+# `ig run IMAGE -o MODE` in the background, wait until it holds a BPF link, run the seccomp
+# workload, stop ig with SIGINT, and keep everything in RESULTS_DIR/<file>-NAME for the host.
+# Images are verified with the default trusted keys (/etc/ig/public-keys.d/, put there by
+# mkinitrd.sh), as `ig run` does on any host.
 set -u
 results=${1:?usage: payload.sh RESULTS_DIR}
 export IG_OCI_STORE=/var/lib/ig-test/oci-store
 attach_deadline_s=60
 
-ref=
-upstream_ref=
+runs=
 # shellcheck disable=SC2013 # the command line is split into words on purpose
 for word in $(cat /proc/cmdline); do
-  case "$word" in
-    igtest_ref=*) ref=${word#igtest_ref=} ;;
-    igtest_ref_upstream=*) upstream_ref=${word#igtest_ref_upstream=} ;;
-  esac
+  case "$word" in igtest_run=*) runs="$runs ${word#igtest_run=}" ;; esac
 done
-if [ -z "$ref" ] || [ -z "$upstream_ref" ]; then
-  echo "payload: no igtest_ref= or igtest_ref_upstream= on the kernel command line" > "$results/error"
+if [ -z "$runs" ]; then
+  echo "payload: no igtest_run= on the kernel command line" > "$results/error"
   exit 1
 fi
 
@@ -43,14 +39,11 @@ is_running() {
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
-# run: json and columns of our gadget, then json of upstream's.
-for run in json columns upstream; do
-  mode=$run
-  image=$ref
-  if [ "$run" = upstream ]; then
-    mode=json
-    image=$upstream_ref
-  fi
+for spec in $runs; do
+  run=${spec%%:*}
+  rest=${spec#*:}
+  mode=${rest%%:*}
+  image=${rest#*:}
   start=$(uptime_s)
   ig run "$image" -o "$mode" --timeout 20 --host \
     > "$results/ig-$run.out" 2> "$results/ig-$run.err" &

@@ -17,7 +17,6 @@ here=$(dirname "$(realpath "$0")")
 ref=audit_seccomp:vmtest
 upstream_ref=audit_seccomp-upstream:vmtest
 upstream_dir=$gadget_dir/tests/data/builder/upstream/audit_seccomp
-qemu_timeout_s=${IG_TEST_QEMU_TIMEOUT:-150}
 
 tmp=$(mktemp -d /tmp/ig-vm-test.XXXXXX)
 ok=0
@@ -37,8 +36,6 @@ die() {
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-command -v qemu-system-x86_64 > /dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
-vmlinuz=$("$here/fetch-kernel.sh" "$label") || die "cannot fetch the $label cloud kernel"
 
 t=$(now)
 IG_OCI_STORE="$tmp/oci-store" "$ig" image build "$gadget_dir" -t "$ref" > "$tmp/build.log" 2>&1 ||
@@ -56,27 +53,10 @@ done
 echo "gadget images built and signed in $(since "$t") s"
 
 t=$(now)
-IG_TRUSTED_KEYS="$tmp/key.pub" "$here/mkinitrd.sh" "$tmp/initrd.gz" "$here/payload.sh" "$tmp/oci-store" "$ig" "$workload" ||
-  die "mkinitrd.sh failed"
-echo "initramfs built in $(since "$t") s ($(stat -c %s "$tmp/initrd.gz") bytes)"
-
-t=$(now)
-qemu_rc=0
-timeout "$qemu_timeout_s" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
-  -net none -kernel "$vmlinuz" -initrd "$tmp/initrd.gz" \
-  -append "console=ttyS0 quiet panic=-1 igtest_ref=$ref igtest_ref_upstream=$upstream_ref" \
-  -nographic -serial mon:stdio -serial "file:$tmp/ttyS1" -no-reboot \
-  < /dev/null > "$tmp/console.log" 2>&1 || qemu_rc=$?
-echo "VM ($(basename "$vmlinuz")) ran $(since "$t") s (qemu exit $qemu_rc; $(grep -ao 'IG-VM-[A-Z-]*=* *[^ ]* uptime=[0-9.]*' "$tmp/console.log" | tr '\n' ';'))"
-[ "$qemu_rc" = 124 ] && die "VM did not power off within ${qemu_timeout_s}s"
-
-mkdir "$tmp/results"
-[ -f "$tmp/ttyS1" ] || die "no results port output"
-sed -n '/^IG-VM-RESULTS-BEGIN$/,/^IG-VM-RESULTS-END$/p' "$tmp/ttyS1" > "$tmp/results.b64"
-grep -qx IG-VM-RESULTS-END "$tmp/results.b64" || die "results on ttyS1 are missing or truncated"
-sed '1d;$d' "$tmp/results.b64" | base64 -d | tar -xz -C "$tmp/results" ||
-  die "cannot unpack the results from ttyS1"
-[ -f "$tmp/results/error" ] && die "payload: $(cat "$tmp/results/error")"
+IG_TRUSTED_KEYS="$tmp/key.pub" "$here/vm-run.sh" "$label" "$tmp" "$tmp/oci-store" \
+  "json:json:$ref" "columns:columns:$ref" "upstream:json:$upstream_ref" -- "$ig" "$workload" ||
+  die "the VM run failed"
+echo "VM run took $(since "$t") s"
 
 echo "guest kernel: $(cat "$tmp/results/uname" 2>/dev/null); ig version: $(head -n 1 "$tmp/results/ig-version" 2>/dev/null)"
 for run in json columns upstream; do
