@@ -333,7 +333,13 @@ class GraphChecker {
       : archive_(archive), store_(store), source_(std::move(source)) {}
 
   void check(const Descriptor& node, const std::string& image) {
-    if (!seen_.insert(node.digest).second) return;
+    if (verified_.count(node.digest) != 0) return;
+    check_node(node, image);
+    verified_.insert(node.digest);  // only once its whole graph passed
+  }
+
+ private:
+  void check_node(const Descriptor& node, const std::string& image) {
     bool structured = is_manifest_type(node.media_type) || is_index_type(node.media_type);
     if (!archive_.exists(node)) {
       if (store_.exists(node)) return;  // content the store already had
@@ -348,20 +354,30 @@ class GraphChecker {
     if (!structured) return;
     std::string content = read_all(archive_, node);
     std::vector<Descriptor> children;
+    std::optional<Descriptor> subject;
     try {
       children = successors(node, content);
+      subject = is_index_type(node.media_type) ? parse_index(content).subject
+                                               : parse_manifest(content).subject;
     } catch (const Error& e) {
       throw Error(ErrorCode::InvalidArgument,
                   source_ + ": " + entry_name(node.digest) + ": " + e.what());
     }
-    for (const auto& child : children) check(child, image);
+    for (const auto& child : children) {
+      // A referrer's subject is a back-reference, not content of the referrer: signatures of
+      // images that are not in the archive (oras stores keep such dangling referrers) import.
+      if (subject && child.digest == subject->digest && !archive_.exists(child) &&
+          !store_.exists(child)) {
+        continue;
+      }
+      check(child, image);
+    }
   }
 
- private:
   LayoutArchive& archive_;
   LayoutStore& store_;
   std::string source_;
-  std::set<Digest> seen_;
+  std::set<Digest> verified_;
 };
 
 // The tag an index.json entry is imported as; empty for an untagged entry.
@@ -408,7 +424,18 @@ std::vector<Planned> plan_import(LayoutArchive& archive, LayoutStore& store,
       if (!inserted) continue;
       if (!is_signature_tag(p.tag)) any_image_name = true;
     }
-    checker.check(p.desc, p.tag.empty() ? p.desc.digest.str() : p.tag);
+    if (p.tag.empty()) {
+      // Untagged entries only list content (oras records every manifest it stores); one whose
+      // content is absent is not imported, as the layout spec allows absent blobs.
+      try {
+        checker.check(p.desc, p.desc.digest.str());
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::NotFound) throw;
+        continue;
+      }
+    } else {
+      checker.check(p.desc, p.tag);
+    }
     plan.push_back(std::move(p));
   }
 

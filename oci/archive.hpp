@@ -81,7 +81,9 @@ struct ImportOptions {
 // ref name are tagged (full references as they are; "repo:tag" normalised with the short-name
 // rules; a bare tag under options.name; cosign's "sha256-<hex>[.sig]" tags kept bare as
 // upstream stores them), untagged entries (referrers, per-arch manifests) are listed untagged.
-// On any error the store's index.json is untouched and the blobs brought in are collected.
+// Every blob an entry reaches must be in the archive or already in the store, except the subject
+// of a referrer (dangling signatures import). On any error the store's index.json is untouched
+// and the blobs brought in are collected.
 // Returns the tags added, in index.json order.
 std::vector<std::string> import_archive(const std::filesystem::path& path, LayoutStore& store,
                                         const ImportOptions& options = {});

@@ -250,6 +250,39 @@ TEST_F(ArchiveTest, ImportAcceptsDotSlashNamesDirectoriesAndForeignFiles) {
   EXPECT_EQ(dst_.resolve(kRef).digest, image_.index.digest);
 }
 
+// Upstream ig's export is a tar of an oras-go layout: full references, bare cosign tags and
+// untagged referrer manifests in index.json. Its signature test store has exactly that shape.
+TEST_F(ArchiveTest, ImportsUpstreamOrasLayouts) {
+  fs::path upstream = fs::path(IG_TEST_DATA_DIR) / "trust" / "upstream-oci-store";
+  fs::path file = tmp_.path() / "upstream.tar";
+  {
+    TarWriter tar(file);
+    for (const auto& e : fs::recursive_directory_iterator(upstream)) {
+      if (e.is_regular_file()) tar.file(fs::relative(e.path(), upstream).string(), slurp(e.path()));
+    }
+    tar.close();
+  }
+  Index source = parse_index(slurp(upstream / "index.json"));
+  std::vector<std::string> expected;
+  size_t untagged = 0;
+  for (const auto& d : source.manifests) {
+    auto it = d.annotations.find(std::string(annotation::kRefName));
+    if (it != d.annotations.end()) {
+      expected.push_back(it->second);
+    } else if (fs::exists(upstream / "blobs" / "sha256" / d.digest.encoded())) {
+      ++untagged;  // entries whose blob the store lacks are not imported
+    }
+  }
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(import_archive(file, dst_), expected);
+  for (const auto& d : source.manifests) {
+    auto it = d.annotations.find(std::string(annotation::kRefName));
+    if (it != d.annotations.end()) EXPECT_EQ(dst_.resolve(it->second).digest, d.digest) << it->second;
+  }
+  Index imported = parse_index(slurp(dst_.root() / "index.json"));
+  EXPECT_EQ(imported.manifests.size(), expected.size() + untagged);
+}
+
 TEST_F(ArchiveTest, SkopeoTagOnlyNamesNeedARepository) {
   fs::path file = tmp_.path() / "skopeo.tar";
   {
