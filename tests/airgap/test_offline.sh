@@ -56,16 +56,18 @@ openssl ec -in "$T/other.pem" -pubout -out "$T/other.pub" 2>/dev/null
 expect_failure . in_store "$B" "$IG" image verify "$REF" --public-keys "$T/other.pub"
 pass "imported signature verifies with the signing key only"
 
-# Run the imported gadget natively (--host: the events come from this script, not a container);
-# chmod a distinctive path while it runs.
+# Run the imported gadget natively, verified against the signing key (--host: the events come
+# from this script, not a container); chmod a distinctive path while it runs. A run that trusts
+# another key is refused.
+expect_failure "signature verification" in_store "$B" "$IG" run "$REF" --host --timeout 1 --public-keys "$T/other.pub"
 marker=$T/airgap-chmod-marker
 touch "$marker"
-in_store "$B" "$IG" run "$REF" --host --timeout 4 --verify-image=false -o json > "$T/run.out" 2> "$T/run.err" &
+in_store "$B" "$IG" run "$REF" --host --timeout 4 --public-keys "$T/key.pub" -o json > "$T/run.out" 2> "$T/run.err" &
 run_pid=$!
 for _ in $(seq 35); do chmod 0600 "$marker"; sleep 0.1; done
 wait "$run_pid" || { cat "$T/run.err" >&2; fail "ig run of the imported gadget failed"; }
 grep -q "airgap-chmod-marker" "$T/run.out" || { head -5 "$T/run.out" "$T/run.err" >&2; fail "no event for the marker chmod"; }
-pass "imported gadget runs"
+pass "imported gadget runs, verified"
 
 # A tampered archive is refused and leaves the store as it was.
 C=$T/fresh
