@@ -12,20 +12,35 @@
 
 namespace ig::cli {
 
+namespace {
+
+// Upstream copies the annotations into index.json; images copied in by other tools only carry
+// them in the index itself.
+std::string created_annotation(oci::LayoutStore& store, const oci::Descriptor& desc) {
+  const std::string key(oci::annotation::kCreated);
+  if (auto it = desc.annotations.find(key); it != desc.annotations.end()) return it->second;
+  if (!oci::is_index_type(desc.media_type)) return {};
+  auto index = oci::parse_index(oci::read_all(store, desc));
+  auto it = index.annotations.find(key);
+  return it == index.annotations.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
 std::vector<ImageSummary> list_images(oci::LayoutStore& store) {
   std::vector<ImageSummary> images;
   for (const auto& entry : store.list()) {
+    // Images are stored under full references; bare tags (sha256-<hex>.sig, sha256-<hex>) hold
+    // their signatures and referrers.
+    if (entry.reference.find('/') == std::string::npos) continue;
     oci::Reference ref;
     try {
       ref = oci::parse_reference(entry.reference);
     } catch (const Error&) {
-      continue;  // signature objects live under bare tags such as sha256-<hex>.sig
+      continue;  // not written by ig; nothing we can name
     }
     if (ref.tag.empty()) continue;
-    std::string created;
-    if (auto it = entry.descriptor.annotations.find(std::string(oci::annotation::kCreated));
-        it != entry.descriptor.annotations.end())
-      created = it->second;
+    std::string created = created_annotation(store, entry.descriptor);
     images.push_back({oci::short_repository(ref), ref.tag, entry.descriptor.digest.str(), created});
   }
   std::sort(images.begin(), images.end(), [](const auto& a, const auto& b) {
