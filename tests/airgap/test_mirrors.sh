@@ -3,6 +3,7 @@
 # ($CONTAINERS_REGISTRIES_CONF): mirrors first, then the primary; mirror-by-digest-only; the
 # error lists every endpoint tried.
 set -euo pipefail
+# shellcheck source=tests/airgap/lib.sh
 source "$(dirname "$0")/lib.sh"
 : "${MIRROR_PULL:?MIRROR_PULL must point at the mirror_pull helper}"
 

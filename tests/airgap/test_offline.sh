@@ -2,6 +2,7 @@
 # The offline story: build and sign a gadget on one store, export it, import the tar into a fresh
 # store that no registry serves, verify it there and run it natively (tracepoint gadget).
 set -euo pipefail
+# shellcheck source=tests/airgap/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 GADGET=$AIRGAP_DIR/../e2e/gadgets/trace_fchmodat

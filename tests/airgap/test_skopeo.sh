@@ -2,6 +2,7 @@
 # Interoperability with skopeo's oci-archive transport: skopeo reads the tar `ig image export`
 # writes, and `ig image import` reads the tars skopeo writes (ref.name = a tag, or none).
 set -euo pipefail
+# shellcheck source=tests/airgap/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 REF=127.0.0.1:1/airgap/interop:v1
