@@ -338,6 +338,9 @@ class GraphChecker {
     verified_.insert(node.digest);  // only once its whole graph passed
   }
 
+  // Everything reachable from the entries checked so far.
+  const std::set<Digest>& verified() const { return verified_; }
+
  private:
   void check_node(const Descriptor& node, const std::string& image) {
     bool structured = is_manifest_type(node.media_type) || is_index_type(node.media_type);
@@ -407,7 +410,8 @@ std::string import_name(const std::string* name, const ImportOptions& options,
 }
 
 std::vector<Planned> plan_import(LayoutArchive& archive, LayoutStore& store,
-                                 const ImportOptions& options, const std::string& source) {
+                                 const ImportOptions& options, const std::string& source,
+                                 std::set<Digest>& reachable) {
   std::vector<Planned> plan;
   std::map<std::string, Digest> tagged;
   GraphChecker checker(archive, store, source);
@@ -470,7 +474,17 @@ std::vector<Planned> plan_import(LayoutArchive& archive, LayoutStore& store,
     }
     roots.front()->tag = options.name->str();
   }
+  reachable = checker.verified();
   return plan;
+}
+
+// Garbage collection after an import is housekeeping: its failure must not turn the import's
+// outcome (success, or its own error) into another error; leftovers go at the next collection.
+void collect_garbage_quietly(LayoutStore& store) {
+  try {
+    store.collect_garbage();
+  } catch (const Error&) {
+  }
 }
 
 }  // namespace
@@ -482,7 +496,8 @@ std::vector<std::string> import_archive(const fs::path& path, LayoutStore& store
   std::vector<std::string> added;
   try {
     archive.read_file(path);
-    std::vector<Planned> plan = plan_import(archive, store, options, source);
+    std::set<Digest> reachable;
+    std::vector<Planned> plan = plan_import(archive, store, options, source, reachable);
     store.update_index([&](Index& index) {
       added.clear();  // update_index may run the edit only once, but keep it idempotent
       for (const auto& p : plan) {
@@ -510,14 +525,12 @@ std::vector<std::string> import_archive(const fs::path& path, LayoutStore& store
         added.push_back(p.tag);
       }
     });
+    // Blobs of the archive that no imported entry reaches are not kept.
+    bool stray = std::any_of(archive.new_blobs().begin(), archive.new_blobs().end(),
+                             [&](const Descriptor& d) { return reachable.count(d.digest) == 0; });
+    if (stray) collect_garbage_quietly(store);
   } catch (...) {
-    if (!archive.new_blobs().empty()) {
-      try {
-        store.collect_garbage();
-      } catch (const Error&) {
-        // The import's own error matters more; leftover blobs are collected next time.
-      }
-    }
+    if (!archive.new_blobs().empty()) collect_garbage_quietly(store);
     throw;
   }
   return added;

@@ -283,6 +283,22 @@ TEST_F(ArchiveTest, ImportsUpstreamOrasLayouts) {
   EXPECT_EQ(imported.manifests.size(), expected.size() + untagged);
 }
 
+TEST_F(ArchiveTest, BlobsNoEntryReachesAreNotKept) {
+  fs::path file = tmp_.path() / "stray.tar";
+  Descriptor stray = describe("application/octet-stream", "nobody refers to me");
+  {
+    TarWriter tar(file);
+    add_blobs(tar);
+    tar.file(blob_name(stray), "nobody refers to me");
+    tar.file("index.json", index_json({named(image_.index, kRef)}));
+    tar.file("oci-layout", kLayout);
+    tar.close();
+  }
+  EXPECT_EQ(import_archive(file, dst_), std::vector<std::string>{kRef});
+  EXPECT_FALSE(fs::exists(dst_.root() / blob_name(stray)));
+  EXPECT_TRUE(fs::exists(dst_.root() / blob_name(image_.layer_arm64)));
+}
+
 TEST_F(ArchiveTest, SkopeoTagOnlyNamesNeedARepository) {
   fs::path file = tmp_.path() / "skopeo.tar";
   {
