@@ -133,8 +133,9 @@ void LayoutArchive::read_file(const fs::path& path) {
   archive_read_support_format_tar(handle.a);
   archive_read_support_filter_all(handle.a);
   if (archive_read_open_filename(handle.a, path.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    throw Error(archive_errno(handle.a) == ENOENT ? ErrorCode::NotFound : ErrorCode::InvalidArgument,
-                source_ + ": " + archive_error_string(handle.a));
+    int err = archive_errno(handle.a);
+    throw Error(err == ENOENT ? ErrorCode::NotFound : err > 0 ? ErrorCode::Io : ErrorCode::InvalidArgument,
+                source_ + ": " + (err > 0 ? std::strerror(err) : archive_error_string(handle.a)));
   }
   read(handle);
 }
@@ -745,6 +746,7 @@ void export_images(LayoutStore& store, const std::vector<std::string>& reference
   {
     LayoutStore layout(tmp.path() / "layout");
     for (const auto& ref : references) {
+      store.resolve(ref);  // names a missing image plainly, before copy labels it
       Descriptor root = copy(store, ref, layout, ref);
       if (copy_signatures) {
         copy_signatures(store, layout, root.digest);
