@@ -311,8 +311,9 @@ def main():
     rate = {}
     for name, (idle, load) in results.items():
         idle_cpu = median(idle, "cpu")
-        delivered = median(load, "delivered")
-        per_m[name] = (median(load, "cpu") - idle_cpu) / delivered * 1e6 if delivered else 0
+        # Per run, then the median: CPU and delivered events of the same run go together.
+        per_m[name] = statistics.median(
+            (r["cpu"] - idle_cpu) / r["delivered"] * 1e6 if r["delivered"] else 0 for r in load)
         rate[name] = median(load, "rate")
         unaccounted = [r["generated"] - r["delivered"] - r["lost"] for r in load]
         inferred = isinstance(all_consumers[name], OursDevNull)
