@@ -28,7 +28,7 @@ void add_export(CLI::App& image) {
     std::string file = args->back();
     std::vector<std::string> refs;
     for (size_t i = 0; i + 1 < args->size(); ++i) {
-      refs.push_back(oci::remote::parse_user_reference((*args)[i]).str());
+      refs.push_back(oci::parse_reference((*args)[i]).str());
     }
     oci::LayoutStore store(oci::LayoutStore::default_path());
     oci::export_images(store, refs, file,
@@ -52,7 +52,7 @@ void add_import(CLI::App& image) {
                   "oci-archive:FILE:TAG), or REPOSITORY[:TAG] for its one unnamed image");
   cmd->callback([file, output, name] {
     oci::ImportOptions options;
-    if (!name->empty()) options.name = oci::remote::parse_user_reference(*name);
+    if (!name->empty()) options.name = oci::parse_reference(*name);
     oci::LayoutStore store(oci::LayoutStore::default_path());
     std::vector<std::string> tags;
     for (auto& tag : oci::import_archive(*file, store, options)) {

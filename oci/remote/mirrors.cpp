@@ -266,43 +266,4 @@ MirroredPull pull_with_mirrors(const Reference& ref, LayoutStore& store,
   throw Error(code, message);
 }
 
-ShortNameRules configured_short_name_rules() {
-  ShortNameRules rules;
-  if (const char* registry = std::getenv("IG_DEFAULT_REGISTRY"); registry != nullptr && *registry) {
-    std::string value = registry;
-    // Checked with the reference grammar: a full reference on that registry must parse.
-    try {
-      parse_reference(value + "/x");
-    } catch (const Error&) {
-      throw Error(ErrorCode::InvalidArgument, "IG_DEFAULT_REGISTRY=" + value + ": not a host[:port]");
-    }
-    if (value.find('/') != std::string::npos || value.find_first_of(".:") == std::string::npos) {
-      if (value != "localhost") {
-        throw Error(ErrorCode::InvalidArgument,
-                    "IG_DEFAULT_REGISTRY=" + value + ": not a host[:port] (needs a '.' or ':', or localhost)");
-      }
-    }
-    rules.registry = value;
-  }
-  if (const char* prefix = std::getenv("IG_DEFAULT_PREFIX"); prefix != nullptr) {
-    std::string value = prefix;
-    while (!value.empty() && value.front() == '/') value.erase(0, 1);
-    if (!value.empty() && value.back() != '/') value += '/';
-    if (!value.empty()) {
-      try {
-        parse_reference(rules.registry + "/" + value + "x");
-      } catch (const Error& e) {
-        throw Error(ErrorCode::InvalidArgument, "IG_DEFAULT_PREFIX=" + std::string(prefix) +
-                                                    ": not a repository path: " + e.what());
-      }
-    }
-    rules.prefix = value;
-  }
-  return rules;
-}
-
-Reference parse_user_reference(std::string_view text) {
-  return parse_reference(text, configured_short_name_rules());
-}
-
 }  // namespace ig::oci::remote

@@ -71,13 +71,4 @@ MirroredPull pull_with_mirrors(const Reference& ref, LayoutStore& store,
                                const RegistryOptions& options, const RegistriesConf& conf,
                                const std::string& platform = "");
 
-// The default registry and prefix for short names: $IG_DEFAULT_REGISTRY ("host[:port]") and
-// $IG_DEFAULT_PREFIX ("ns/.../", a trailing "/" is added; may be empty) override upstream's
-// ghcr.io and inspektor-gadget/gadget/. Throws Error(InvalidArgument) naming a bad value.
-ShortNameRules configured_short_name_rules();
-
-// parse_reference with configured_short_name_rules(): what CLI call sites should use for
-// user-supplied image names.
-Reference parse_user_reference(std::string_view text);
-
 }  // namespace ig::oci::remote

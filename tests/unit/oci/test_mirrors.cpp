@@ -177,20 +177,20 @@ TEST(PullEndpoints, LoadsTheFileNamedByTheEnvironment) {
 TEST(ShortNames, DefaultRegistryAndPrefixAreConfigurable) {
   unsetenv("IG_DEFAULT_REGISTRY");
   unsetenv("IG_DEFAULT_PREFIX");
-  EXPECT_EQ(parse_user_reference("audit_seccomp").str(),
+  EXPECT_EQ(parse_reference("audit_seccomp").str(),
             "ghcr.io/inspektor-gadget/gadget/audit_seccomp:latest");
   setenv("IG_DEFAULT_REGISTRY", "registry.corp.example:5000", 1);
   setenv("IG_DEFAULT_PREFIX", "mirrors/ig", 1);
-  EXPECT_EQ(parse_user_reference("audit_seccomp:v1").str(),
+  EXPECT_EQ(parse_reference("audit_seccomp:v1").str(),
             "registry.corp.example:5000/mirrors/ig/audit_seccomp:v1");
-  EXPECT_EQ(parse_user_reference("ghcr.io/x/y:v1").str(), "ghcr.io/x/y:v1");
+  EXPECT_EQ(parse_reference("ghcr.io/x/y:v1").str(), "ghcr.io/x/y:v1");
   setenv("IG_DEFAULT_PREFIX", "", 1);
-  EXPECT_EQ(parse_user_reference("audit_seccomp").str(), "registry.corp.example:5000/audit_seccomp:latest");
+  EXPECT_EQ(parse_reference("audit_seccomp").str(), "registry.corp.example:5000/audit_seccomp:latest");
   setenv("IG_DEFAULT_REGISTRY", "not a host", 1);
-  EXPECT_THROW(parse_user_reference("audit_seccomp"), Error);
+  EXPECT_THROW(parse_reference("audit_seccomp"), Error);
   setenv("IG_DEFAULT_REGISTRY", "ghcr.io", 1);
   setenv("IG_DEFAULT_PREFIX", "Upper/Case", 1);
-  EXPECT_THROW(parse_user_reference("audit_seccomp"), Error);
+  EXPECT_THROW(parse_reference("audit_seccomp"), Error);
   unsetenv("IG_DEFAULT_REGISTRY");
   unsetenv("IG_DEFAULT_PREFIX");
 }
