@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "oci/layout_store.hpp"
 #include "oci/reference.hpp"
+#include "oci/remote/repository.hpp"
 #include "trust/transfer.hpp"
 #include "util/error.hpp"
 
@@ -71,20 +72,43 @@ void add_pull(CLI::App& image) {
   });
 }
 
+oci::Reference with_tag(oci::Reference ref, const std::string& tag) {
+  ref.tag = tag;
+  ref.digest.clear();
+  return ref;
+}
+
 void add_copy(CLI::App& image) {
   auto* cmd = image.add_subcommand("copy", "Copy an image from one registry to another, without the local store");
   auto src = std::make_shared<std::string>();
   auto dst = std::make_shared<std::string>();
+  auto all_tags = std::make_shared<bool>(false);
   cmd->add_option("SRC_IMAGE", *src, "Source image")->required();
   cmd->add_option("DST_IMAGE", *dst, "Destination image")->required();
+  cmd->add_flag("--all-tags", *all_tags,
+                "Copy every tag of the source repository (the tags of SRC_IMAGE and DST_IMAGE are "
+                "ignored); used to fill a mirror");
   auto options = add_registry_flags(*cmd);
-  cmd->callback([src, dst, options] {
+  cmd->callback([src, dst, all_tags, options] {
     auto from = oci::parse_reference(*src);
     auto to = oci::parse_reference(*dst);
-    std::cout << "Copying " << from.str() << " to " << to.str() << "...\n" << std::flush;
-    auto desc = labelled("copy " + from.str() + " " + to.str(),
-                         [&] { return trust::copy_with_signatures(from, to, *options); });
-    std::cout << "Successfully copied " << to.str() << "@" << desc.digest.str() << "\n";
+    std::vector<std::pair<oci::Reference, oci::Reference>> copies = {{from, to}};
+    if (*all_tags) {
+      auto tags = labelled("list tags of " + from.name(),
+                           [&] { return oci::remote::Repository(from, *options).tags(); });
+      copies.clear();
+      for (const auto& tag : tags) {
+        // Signature and referrer tags travel with the image they belong to.
+        if (tag.starts_with("sha256-")) continue;
+        copies.push_back({with_tag(from, tag), with_tag(to, tag)});
+      }
+    }
+    for (const auto& [source, target] : copies) {
+      std::cout << "Copying " << source.str() << " to " << target.str() << "...\n" << std::flush;
+      auto desc = labelled("copy " + source.str() + " " + target.str(),
+                           [&] { return trust::copy_with_signatures(source, target, *options); });
+      std::cout << "Successfully copied " << target.str() << "@" << desc.digest.str() << "\n";
+    }
   });
 }
 

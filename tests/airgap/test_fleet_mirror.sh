@@ -9,18 +9,34 @@ source "$(dirname "$0")/lib.sh"
 
 GADGET=$AIRGAP_DIR/../e2e/gadgets/trace_fchmodat
 M_PORT=$(free_port)
+P_PORT=$(free_port)
 MIRROR=127.0.0.1:$M_PORT
+PUBLIC=127.0.0.1:$P_PORT  # stands in for the public registry the images are published on
 start_registry mirror "$M_PORT"; M_PID=$LAST_PID
+start_registry public "$P_PORT"; P_PID=$LAST_PID
 wait_http "http://$MIRROR/v2/"
+wait_http "http://$PUBLIC/v2/"
 
-# Fill the mirror as an operator would: build and sign on a connected machine, push to the mirror.
+# The publisher builds, signs and publishes two tags.
 REF=ghcr.io/inspektor-gadget/gadget/trace_fchmodat:v9
-MIRRORED=$MIRROR/ig-mirror/trace_fchmodat:v9
 A=$T/publisher
 in_store "$A" "$IG" image build -t "$REF" "$GADGET" > "$T/build.log" 2>&1 || { cat "$T/build.log"; fail "build"; }
 in_store "$A" "$IG" image sign --generate-key "$T/key.pem" "$REF" > /dev/null
-in_store "$A" "$IG" image tag "$REF" "$MIRRORED" > /dev/null
-in_store "$A" "$IG" image push "$MIRRORED" --insecure-registries "$MIRROR" > /dev/null || fail "push to the mirror"
+for tag in v9 v10; do
+  in_store "$A" "$IG" image tag "$REF" "$PUBLIC/gadget/trace_fchmodat:$tag" > /dev/null
+  in_store "$A" "$IG" image push "$PUBLIC/gadget/trace_fchmodat:$tag" --insecure-registries "$PUBLIC" > /dev/null ||
+    fail "publish $tag"
+done
+
+# The operator fills the mirror: every tag, with signatures, registry to registry.
+MIRRORED=$MIRROR/ig-mirror/trace_fchmodat:v9
+"$IG" image copy --all-tags "$PUBLIC/gadget/trace_fchmodat" "$MIRROR/ig-mirror/trace_fchmodat" \
+  --insecure-registries "$PUBLIC,$MIRROR" > "$T/copy.out" 2>&1 || { cat "$T/copy.out"; fail "copy --all-tags"; }
+for tag in v9 v10; do
+  grep -q "^Successfully copied $MIRROR/ig-mirror/trace_fchmodat:$tag@" "$T/copy.out" || fail "copy output: $(cat "$T/copy.out")"
+done
+kill "$P_PID"; wait "$P_PID" 2> /dev/null || true
+pass "ig image copy --all-tags fills the mirror"
 
 cat > "$T/registries.conf" <<CONF
 [[registry]]
