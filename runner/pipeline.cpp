@@ -3,6 +3,7 @@
 #include <bpf/btf.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <optional>
 
@@ -24,6 +25,9 @@ enum class Mode { Columns, Json, JsonPretty, Yaml, None };
 
 // handle() writes its buffered lines once they reach this size.
 constexpr size_t kWriteThreshold = 64 * 1024;
+// flush() writes at most this often: under load poll batches are small and frequent, and a
+// write(2) per batch costs more than formatting its events. A quiet stream is written at once.
+constexpr auto kFlushInterval = std::chrono::milliseconds(10);
 
 Mode parse_mode(const std::string& mode) {
   if (mode == "columns") return Mode::Columns;
@@ -281,6 +285,13 @@ struct EventPipeline::Impl {
     buffer.clear();
   }
 
+  void flush_now() {
+    write();
+    std::fflush(out);
+    last_flush = std::chrono::steady_clock::now();
+  }
+  std::chrono::steady_clock::time_point last_flush;
+
   fields::FieldTable table;
   EventEnrichers enrichers;
   int mntns_field = -1;
@@ -315,7 +326,7 @@ void EventPipeline::set_enrichers(EventEnrichers enrichers) {
 
 void EventPipeline::start() {
   if (impl_->mode == Mode::Columns) impl_->columns->header(impl_->buffer);
-  flush();
+  impl_->flush_now();
 }
 
 void EventPipeline::handle(const void* record, size_t size) {
@@ -336,19 +347,19 @@ void EventPipeline::handle(const void* record, size_t size) {
 }
 
 void EventPipeline::flush() {
-  impl_->write();
-  std::fflush(impl_->out);
+  if (std::chrono::steady_clock::now() - impl_->last_flush < kFlushInterval) return;
+  impl_->flush_now();
 }
 
 void EventPipeline::report_lost(uint64_t count) {
   if (count == 0) return;
   impl_->lost += count;
-  flush();  // keep the warning after the events it follows
+  impl_->flush_now();  // keep the warning after the events it follows
   std::fprintf(stderr, "warning: lost %llu events\n", static_cast<unsigned long long>(count));
 }
 
 void EventPipeline::finish() {
-  flush();
+  impl_->flush_now();
   if (impl_->lost > 0) {
     std::fprintf(stderr, "warning: lost %llu events in total\n",
                  static_cast<unsigned long long>(impl_->lost));

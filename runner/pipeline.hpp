@@ -61,7 +61,9 @@ class EventPipeline {
   void set_enrichers(EventEnrichers enrichers);
   void start();                                  // header line in columns mode
   void handle(const void* record, size_t size);  // one raw ring/perf buffer record (buffered)
-  void flush();                                  // write buffered lines to `out` and fflush it
+  // Writes buffered lines to `out` and fflushes it, unless that was done less than 10 ms ago
+  // (the run loop calls it after every poll batch, so deferred lines go out with a later one).
+  void flush();
   void report_lost(uint64_t count);              // "warning: lost N events" on stderr
   void finish();                                 // flush; summary of lost events if any
   // Names and descriptions of all fields, for `ig run IMAGE --help`.
