@@ -4,8 +4,9 @@
 #   IG:         the ig binary under test
 #   WORKLOAD:   the seccomp workload (workload.c)
 #   GADGET_DIR: directory with the audit_seccomp gadget (program.bpf.c, gadget.yaml)
-# Builds the gadget image with IG, boots QEMU (TCG) on the kernel with an initramfs running
-# payload.sh, and judges the results with check-results.py. Missing qemu or kernel is a failure,
+# Builds and signs the gadget images with IG on a "connected" store, exports them to a tar and
+# imports that into a fresh store (the air-gapped path), boots QEMU (TCG) on the kernel with that
+# store in an initramfs running payload.sh, and judges the results with check-results.py. Missing qemu or kernel is a failure,
 # never a skip. Success is judged from the results alone, never from qemu's exit code.
 set -euo pipefail
 
@@ -52,8 +53,14 @@ for image in "$ref" "$upstream_ref"; do
 done
 echo "gadget images built and signed in $(since "$t") s"
 
+# The VM gets the images the air-gapped way: export (with signatures) and import.
+IG_OCI_STORE="$tmp/oci-store" "$ig" image export "$ref" "$upstream_ref" "$tmp/gadgets.tar" \
+  > "$tmp/export.log" 2>&1 || die "ig image export failed: $(tail -n 5 "$tmp/export.log")"
+IG_OCI_STORE="$tmp/vm-store" "$ig" image import "$tmp/gadgets.tar" > "$tmp/import.log" 2>&1 ||
+  die "ig image import failed: $(tail -n 5 "$tmp/import.log")"
+
 t=$(now)
-IG_TRUSTED_KEYS="$tmp/key.pub" "$here/vm-run.sh" "$label" "$tmp" "$tmp/oci-store" \
+IG_TRUSTED_KEYS="$tmp/key.pub" "$here/vm-run.sh" "$label" "$tmp" "$tmp/vm-store" \
   "json:json:$ref" "columns:columns:$ref" "upstream:json:$upstream_ref" -- "$ig" "$workload" ||
   die "the VM run failed"
 echo "VM run took $(since "$t") s"
