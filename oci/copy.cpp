@@ -1,8 +1,13 @@
 #include "oci/copy.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <map>
+#include <mutex>
 #include <set>
+#include <system_error>
+#include <thread>
 
 #include "util/error.hpp"
 
@@ -112,7 +117,31 @@ class Planner {
   std::set<Digest> complete_;
 };
 
-void transfer(ReadOnlyStorage& src, Target& dst, const Node& node) {
+// The source side of one transfer as the destination reads it: reports progress, and stops
+// the transfer as soon as another transfer of the copy has failed.
+class WatchedReader : public Reader {
+ public:
+  WatchedReader(std::unique_ptr<Reader> inner, const Descriptor& desc, const CopyOptions& options,
+                const std::atomic<bool>& failed)
+      : inner_(std::move(inner)), desc_(desc), options_(options), failed_(failed) {}
+  size_t read(std::span<std::byte> buffer) override {
+    if (failed_) throw Error(ErrorCode::Interrupted, "copy: cancelled: another transfer failed");
+    size_t n = inner_->read(buffer);
+    transferred_ += n;
+    if (n > 0 && options_.on_progress) options_.on_progress(desc_, transferred_);
+    return n;
+  }
+
+ private:
+  std::unique_ptr<Reader> inner_;
+  const Descriptor& desc_;
+  const CopyOptions& options_;
+  const std::atomic<bool>& failed_;
+  uint64_t transferred_ = 0;
+};
+
+void transfer(ReadOnlyStorage& src, Target& dst, const Node& node, const CopyOptions& options,
+              const std::atomic<bool>& failed) {
   std::unique_ptr<Reader> reader;
   if (node.content) {
     reader = make_memory_reader(*node.content);
@@ -122,7 +151,48 @@ void transfer(ReadOnlyStorage& src, Target& dst, const Node& node) {
       return make_verifying_reader(src.fetch(node.desc), node.desc);
     }));
   }
-  on_side(kDestinationPrefix, [&] { dst.push(node.desc, *reader); });
+  WatchedReader watched(std::move(reader), node.desc, options, failed);
+  on_side(kDestinationPrefix, [&] { dst.push(node.desc, watched); });
+}
+
+// Transfers the nodes of one level with up to options.concurrency threads (this one included).
+// The first error stops the hand-out of further nodes and cancels the transfers in flight; it
+// is the one rethrown, once every thread has stopped.
+void transfer_level(ReadOnlyStorage& src, Target& dst, const std::vector<Node*>& level,
+                    const CopyOptions& options) {
+  std::atomic<bool> failed{false};
+  std::atomic<size_t> next{0};
+  std::mutex mutex;
+  std::exception_ptr first_error;
+  auto work = [&] {
+    while (!failed) {
+      size_t i = next++;
+      if (i >= level.size()) return;
+      try {
+        transfer(src, dst, *level[i], options, failed);
+        if (options.on_copied) {
+          std::lock_guard lock(mutex);
+          options.on_copied(level[i]->desc);
+        }
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        if (!first_error) first_error = std::current_exception();
+        failed = true;
+      }
+    }
+  };
+  size_t workers = std::min(std::max<size_t>(options.concurrency, 1), level.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < workers; ++i) {
+    try {
+      threads.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads available: the ones running share the level
+    }
+  }
+  work();
+  for (auto& t : threads) t.join();
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 }  // namespace
@@ -131,13 +201,16 @@ void copy_graph(ReadOnlyStorage& src, Target& dst, const Descriptor& root,
                 const CopyOptions& options) {
   Planner planner(src, dst, options);
   planner.visit(root);
-  // Levels go bottom-up; the nodes inside one level could be transferred in parallel.
-  for (const auto& level : planner.levels()) {
-    for (const Node* node : level) {
-      transfer(src, dst, *node);
-      if (options.on_copied) options.on_copied(node->desc);
+  auto levels = planner.levels();
+  if (options.on_planned) {
+    std::vector<Descriptor> planned;
+    for (const auto& level : levels) {
+      for (const Node* node : level) planned.push_back(node->desc);
     }
+    options.on_planned(planned);
   }
+  // Levels go bottom-up, so a parent is stored only after all of its children.
+  for (const auto& level : levels) transfer_level(src, dst, level, options);
 }
 
 Descriptor copy(ReadOnlyTarget& src, const std::string& src_ref, Target& dst,
