@@ -37,8 +37,14 @@ oci::Reference acquire_image(const RunOptions &options, oci::LayoutStore &store,
   oci::Reference ref = oci::parse_reference(options.image);
   auto registry = registry_options(options);
 
-  if (options.pull == "always" || (options.pull == "missing" && !in_store(store, ref)))
-    trust::pull_with_signatures(ref, store, registry, "", print_warning);
+  if (options.pull == "always" || (options.pull == "missing" && !in_store(store, ref))) {
+    try {
+      trust::pull_with_signatures(ref, store, registry, "", print_warning);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Interrupted) throw;
+      throw Error(e.code(), "pull " + ref.str() + ": " + e.what());
+    }
+  }
 
   auto index = store.resolve(ref.str());
   trust::check_allowed_gadgets(ref, index.digest, options.allowed_gadgets);
