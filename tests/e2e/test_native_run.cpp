@@ -299,6 +299,24 @@ TEST_F(NativeRun, UnknownGadgetParamFailsWithOneLine) {
   EXPECT_TRUE(out.empty()) << out;
 }
 
+TEST_F(NativeRun, VerifierRejectionShowsTheProgramAndTheLogTail) {
+  const std::string image = "e2e/verifier_reject:test";
+  ASSERT_EQ(ig_command({IG_BINARY, "image", "build", "-t", image,
+                        std::string(IG_E2E_GADGETS_DIR) + "/verifier_reject"},
+                       store_),
+            "");
+  Child child = spawn({IG_BINARY, "run", image, "--timeout", "1", "--host", "--verify-image=false"},
+                      store_);
+  std::string out, err;
+  int code = finish(child, out, err);
+  EXPECT_NE(code, 0);
+  // The first line names the program; the verifier's own words follow.
+  EXPECT_NE(err.find("tracepoint/syscalls/sys_enter_fchmodat"), std::string::npos) << err;
+  EXPECT_NE(err.find("invalid mem access"), std::string::npos) << err;
+  EXPECT_TRUE(out.empty()) << out;
+  EXPECT_FALSE(program_loaded("ig_rejected"));
+}
+
 TEST_F(NativeRun, UnsignedImageIsRefusedBeforeLoading) {
   // Same program under another tag, built with another creation date so its
   // digest differs from the signed image's: no signature covers it, and
