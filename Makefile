@@ -22,7 +22,7 @@ unit: build
 	cd $(BUILD) && ctest --output-on-failure -L unit
 
 demo: build
-	./scripts/demo.sh $(BUILD)/cli/ig
+	./scripts/demo.sh $(BUILD)
 
 # ig run -o json vs bpftrace vs a counting libbpf consumer (root; minutes; see bench/events).
 bench-events: deps
