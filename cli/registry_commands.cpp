@@ -1,8 +1,11 @@
 // `ig image push|pull|copy`: transfers between the local store and registries.
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "oci/layout_store.hpp"
 #include "oci/reference.hpp"
 #include "oci/remote/repository.hpp"
@@ -45,8 +48,10 @@ void add_push(CLI::App& image) {
     auto reference = oci::parse_reference(*ref);
     std::cout << "Pushing " << reference.str() << "...\n" << std::flush;
     oci::LayoutStore store(oci::LayoutStore::default_path());
-    auto desc = labelled("push " + reference.str(),
-                         [&] { return trust::push_with_signatures(reference, store, *options); });
+    ProgressDisplay progress(STDERR_FILENO);
+    auto desc = labelled("push " + reference.str(), [&] {
+      return trust::push_with_signatures(reference, store, *options, progress.copy_options());
+    });
     std::cout << "Successfully pushed " << reference.str() << "@" << desc.digest.str() << "\n";
   });
 }
@@ -62,12 +67,12 @@ void add_pull(CLI::App& image) {
     auto reference = oci::parse_reference(*ref);
     std::cout << "Pulling " << reference.str() << "...\n" << std::flush;
     oci::LayoutStore store(oci::LayoutStore::default_path());
-    auto desc = labelled("pull " + reference.str(),
-                         [&] {
-                           return trust::pull_with_signatures(
-                               reference, store, *options, *platform,
-                               [](const std::string& w) { std::cerr << "warning: " << w << "\n"; });
-                         });
+    ProgressDisplay progress(STDERR_FILENO);
+    auto desc = labelled("pull " + reference.str(), [&] {
+      return trust::pull_with_signatures(
+          reference, store, *options, *platform,
+          [](const std::string& w) { std::cerr << "warning: " << w << "\n"; }, progress.copy_options());
+    });
     std::cout << "Successfully pulled " << reference.str() << "@" << desc.digest.str() << "\n";
   });
 }
@@ -105,8 +110,10 @@ void add_copy(CLI::App& image) {
     }
     for (const auto& [source, target] : copies) {
       std::cout << "Copying " << source.str() << " to " << target.str() << "...\n" << std::flush;
-      auto desc = labelled("copy " + source.str() + " " + target.str(),
-                           [&] { return trust::copy_with_signatures(source, target, *options); });
+      ProgressDisplay progress(STDERR_FILENO);
+      auto desc = labelled("copy " + source.str() + " " + target.str(), [&] {
+        return trust::copy_with_signatures(source, target, *options, progress.copy_options());
+      });
       std::cout << "Successfully copied " << target.str() << "@" << desc.digest.str() << "\n";
     }
   });

@@ -49,9 +49,10 @@ size_t fetch_signatures(const oci::Reference& ref, const oci::Digest& image,
 oci::Descriptor pull_with_signatures(const oci::Reference& ref, oci::LayoutStore& store,
                                      const oci::remote::RegistryOptions& options,
                                      const std::string& platform,
-                                     void (*on_warning)(const std::string&)) {
+                                     void (*on_warning)(const std::string&),
+                                     const oci::CopyOptions& copy) {
   auto pulled = oci::remote::pull_with_mirrors(ref, store, options,
-                                               oci::remote::load_registries_conf(), platform);
+                                               oci::remote::load_registries_conf(), platform, copy);
   try {
     copy_signatures_from(pulled.served_by, pulled.root.digest, store, options);
   } catch (const Error& e) {
@@ -62,16 +63,18 @@ oci::Descriptor pull_with_signatures(const oci::Reference& ref, oci::LayoutStore
 }
 
 oci::Descriptor push_with_signatures(const oci::Reference& ref, oci::LayoutStore& store,
-                                     const oci::remote::RegistryOptions& options) {
-  auto desc = oci::remote::push_image(ref, store, options);
+                                     const oci::remote::RegistryOptions& options,
+                                     const oci::CopyOptions& copy) {
+  auto desc = oci::remote::push_image(ref, store, options, copy);
   oci::remote::Repository remote(ref, options);
   copy_signatures(store, remote, desc.digest);
   return desc;
 }
 
 oci::Descriptor copy_with_signatures(const oci::Reference& src, const oci::Reference& dst,
-                                     const oci::remote::RegistryOptions& options) {
-  auto desc = oci::remote::copy_image(src, dst, options);
+                                     const oci::remote::RegistryOptions& options,
+                                     const oci::CopyOptions& copy) {
+  auto desc = oci::remote::copy_image(src, dst, options, copy);
   oci::remote::Repository from(src, options);
   oci::remote::Repository to(dst, options);
   copy_signatures(from, to, desc.digest);

@@ -1,5 +1,7 @@
 #include "oci/remote/mirrors.hpp"
 
+#include "oci/remote/transfer.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -104,19 +106,6 @@ void merge(RegistriesConf& into, RegistriesConf&& more) {
       into.registries.push_back(std::move(reg));
     }
   }
-}
-
-CopyOptions copy_options(const std::string& platform) {
-  CopyOptions options;
-  if (platform.empty()) return options;
-  auto slash = platform.find('/');
-  std::string os = platform.substr(0, slash);
-  std::string arch = slash == std::string::npos ? "" : platform.substr(slash + 1);
-  if (os != "linux" || arch.empty() || arch.find('/') != std::string::npos) {
-    throw Error(ErrorCode::InvalidArgument, "--platform " + platform + ": expected linux/<architecture>");
-  }
-  options.platform_architecture = arch;
-  return options;
 }
 
 }  // namespace
@@ -243,8 +232,8 @@ std::vector<Endpoint> pull_endpoints(const Reference& ref, const RegistriesConf&
 
 MirroredPull pull_with_mirrors(const Reference& ref, LayoutStore& store,
                                const RegistryOptions& options, const RegistriesConf& conf,
-                               const std::string& platform) {
-  const CopyOptions copy_opts = copy_options(platform);
+                               const std::string& platform, const CopyOptions& copy) {
+  const CopyOptions copy_opts = platform_copy_options(platform, copy);
   std::vector<std::string> failures;
   ErrorCode code = ErrorCode::Network;
   for (const Endpoint& endpoint : pull_endpoints(ref, conf)) {
@@ -252,7 +241,7 @@ MirroredPull pull_with_mirrors(const Reference& ref, LayoutStore& store,
     if (endpoint.insecure) endpoint_options.insecure_registries.push_back(endpoint.reference.registry);
     try {
       Repository repo(endpoint.reference, endpoint_options);
-      Descriptor root = copy(repo, endpoint.reference.str(), store, ref.str(), copy_opts);
+      Descriptor root = oci::copy(repo, endpoint.reference.str(), store, ref.str(), copy_opts);
       return MirroredPull{root, endpoint};
     } catch (const Error& e) {
       if (e.code() == ErrorCode::Interrupted) throw;
@@ -261,7 +250,7 @@ MirroredPull pull_with_mirrors(const Reference& ref, LayoutStore& store,
                          ": " + e.what());
     }
   }
-  std::string message = "pull " + ref.str() + ": every endpoint failed: ";
+  std::string message = "every endpoint failed: ";
   for (size_t i = 0; i < failures.size(); ++i) message += (i ? "; " : "") + failures[i];
   throw Error(code, message);
 }

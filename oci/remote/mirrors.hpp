@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oci/copy.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/layout_store.hpp"
 #include "oci/reference.hpp"
@@ -65,10 +66,10 @@ struct MirroredPull {
 
 // Pulls `ref` into `store` (tagged ref.str()) from the first endpoint that serves it. An
 // endpoint that fails (unreachable, missing image, bad content) hands over to the next; when
-// all fail, the Error lists every endpoint tried and why each failed. `platform` as in
-// pull_image.
+// all fail, the Error lists every endpoint tried and why each failed. `platform` and `copy` as
+// in platform_copy_options().
 MirroredPull pull_with_mirrors(const Reference& ref, LayoutStore& store,
                                const RegistryOptions& options, const RegistriesConf& conf,
-                               const std::string& platform = "");
+                               const std::string& platform = "", const CopyOptions& copy = {});
 
 }  // namespace ig::oci::remote

@@ -6,10 +6,8 @@
 
 namespace ig::oci::remote {
 
-namespace {
-
-CopyOptions copy_options(const std::string& platform) {
-  CopyOptions options;
+CopyOptions platform_copy_options(const std::string& platform, CopyOptions options) {
+  options.platform_architecture.reset();
   if (platform.empty()) return options;
   auto slash = platform.find('/');
   std::string os = platform.substr(0, slash);
@@ -20,24 +18,18 @@ CopyOptions copy_options(const std::string& platform) {
   return options;
 }
 
-}  // namespace
-
-Descriptor pull_image(const Reference& ref, LayoutStore& store, const RegistryOptions& options,
-                      const std::string& platform) {
+Descriptor push_image(const Reference& ref, LayoutStore& store, const RegistryOptions& options,
+                      const CopyOptions& copy) {
   Repository repo(ref, options);
-  return copy(repo, ref.str(), store, ref.str(), copy_options(platform));
+  return oci::copy(store, ref.str(), repo, ref.str(), platform_copy_options("", copy));
 }
 
-Descriptor push_image(const Reference& ref, LayoutStore& store, const RegistryOptions& options) {
-  Repository repo(ref, options);
-  return copy(store, ref.str(), repo, ref.str());
-}
-
-Descriptor copy_image(const Reference& src, const Reference& dst, const RegistryOptions& options) {
+Descriptor copy_image(const Reference& src, const Reference& dst, const RegistryOptions& options,
+                      const CopyOptions& copy) {
   Repository from(src, options);
   Repository to(dst, options);
   if (src.registry == dst.registry) to.set_mount_from(src.repository);
-  return copy(from, src.str(), to, dst.str());
+  return oci::copy(from, src.str(), to, dst.str(), platform_copy_options("", copy));
 }
 
 }  // namespace ig::oci::remote

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "oci/copy.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/layout_store.hpp"
 #include "oci/reference.hpp"
@@ -11,22 +12,19 @@
 
 namespace ig::oci::remote {
 
-// Copies `ref` from its registry into `store` and tags it there as ref.str(). `platform`
-// ("linux/amd64", or empty for all platforms) reduces an index to one manifest. Returns the
-// root descriptor. This is what `ig image pull` and the runner's --pull policy call.
-Descriptor pull_image(const Reference& ref, LayoutStore& store, const RegistryOptions& options,
-                      const std::string& platform = "");
+// `base` (concurrency, progress hooks) with the platform of `--platform`: "linux/<arch>" reduces
+// an index to one manifest; empty copies every platform. Throws Error(InvalidArgument) for
+// anything else. (Pulls go through pull_with_mirrors in oci/remote/mirrors.hpp.)
+CopyOptions platform_copy_options(const std::string& platform, CopyOptions base = {});
 
-// Copies the store's image `ref` to its registry.
-Descriptor push_image(const Reference& ref, LayoutStore& store, const RegistryOptions& options);
+// Copies the store's image `ref` to its registry. `copy` carries the concurrency and the progress
+// hooks (its platform is ignored).
+Descriptor push_image(const Reference& ref, LayoutStore& store, const RegistryOptions& options,
+                      const CopyOptions& copy = {});
 
 // Registry to registry, without going through the store. Blobs are mounted across
 // repositories when both references are on the same registry.
-Descriptor copy_image(const Reference& src, const Reference& dst, const RegistryOptions& options);
+Descriptor copy_image(const Reference& src, const Reference& dst, const RegistryOptions& options,
+                      const CopyOptions& copy = {});
 
 }  // namespace ig::oci::remote
-
-namespace ig::oci {
-using remote::pull_image;
-using remote::RegistryOptions;
-}  // namespace ig::oci

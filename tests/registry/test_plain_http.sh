@@ -86,3 +86,28 @@ pass "image pushed by skopeo from an OCI layout pulls with the same digest"
 # Missing image: clear error naming the manifest.
 expect_failure "gadget/none: manifest v1 not found" "$IG" image pull "$REG/gadget/none:v1" "${FLAGS[@]}"
 pass "missing image gives a clear error"
+
+# Progress display: nothing extra when output is piped; on a terminal (script(1) gives the
+# command a pty) a frame with blob and total lines, then one summary line.
+export IG_OCI_STORE=$T/store-a
+DIGEST3=$("$MAKE_TEST_IMAGE" create "$T/store-a" "$REG/gadget/progress:v1" 3000000 3)
+"$IG" image push "$REG/gadget/progress:v1" "${FLAGS[@]}" > "$T/push.out" 2> "$T/push.err"
+[ ! -s "$T/push.err" ] || fail "piped push wrote to stderr: $(cat "$T/push.err")"
+printf 'Pushing %s...\nSuccessfully pushed %s@%s\n' "$REG/gadget/progress:v1" "$REG/gadget/progress:v1" "$DIGEST3" \
+  | cmp - "$T/push.out" || fail "piped push printed more than its two lines: $(cat "$T/push.out")"
+export IG_OCI_STORE=$T/store-g
+"$IG" image pull "$REG/gadget/progress:v1" "${FLAGS[@]}" > "$T/pull.out" 2> "$T/pull.err"
+[ ! -s "$T/pull.err" ] || fail "piped pull wrote to stderr: $(cat "$T/pull.err")"
+[ "$(wc -l < "$T/pull.out")" = 2 ] || fail "piped pull printed more than its two lines: $(cat "$T/pull.out")"
+pass "piped push and pull print their two lines only"
+
+export IG_OCI_STORE=$T/store-h
+script -qec "'$IG' image pull '$REG/gadget/progress:v1' --insecure-registries '$REG'" /dev/null > "$T/tty.out"
+# Drop carriage returns and the cursor movements, keeping the text of every line drawn.
+tr -d '\r' < "$T/tty.out" | sed -E 's/\x1b\[[0-9]*[A-Za-z]//g' > "$T/tty.txt"
+grep -q "Successfully pulled $REG/gadget/progress:v1@$DIGEST3" "$T/tty.txt" || fail "tty pull: $(cat -v "$T/tty.txt")"
+# 2 layers of 3000000 bytes, the shared config, 2 manifests and the index: 6 blobs.
+grep -qE '^Transferred 6 blobs \(5\.7 MiB\) in [0-9.]+ s, [0-9.]+ (B|KiB|MiB|GiB)/s$' "$T/tty.txt" \
+  || fail "tty pull has no summary line: $(cat -v "$T/tty.txt")"
+grep -qE '^total [0-9]+/6 +\[' "$T/tty.txt" || fail "tty pull drew no progress frame: $(cat -v "$T/tty.txt")"
+pass "on a terminal, pull draws a progress frame and ends with one summary line"
