@@ -3,19 +3,57 @@
 #   corrupt   - blob bodies are forwarded with one byte changed (same length)
 #   drop-once - the first blob body over 1 MiB is cut in the middle (connection closed)
 #   slow      - blob bodies (both ways) are forwarded at about 2 MiB/s
+#   busy      - each blob GET and upload POST is first refused with 429 (Retry-After: 1), then
+#               with 503, then forwarded; stderr logs "429 PATH", "503 PATH DELAY" (seconds
+#               since the 429) and "ok PATH DELAY"
 #   pass      - forward unchanged
 import http.client, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, UPSTREAM, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 dropped = threading.Event()
+lock = threading.Lock()
+seen = {}  # busy: (method, path) -> (requests so far, time of the first)
 
 class Proxy(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
+    def refuse(self, status, extra_headers):
+        body = b'{"errors":[{"code":"TOOMANYREQUESTS","message":"busy"}]}'
+        self.send_response(status)
+        for k, v in extra_headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def busy(self):
+        """Returns True when this request was answered with a fault."""
+        if "/blobs/" not in self.path or self.command not in ("GET", "POST"):
+            return False
+        key = (self.command, self.path)
+        with lock:
+            n, first = seen.get(key, (0, time.monotonic()))
+            seen[key] = (n + 1, first)
+        delay = time.monotonic() - first
+        if n == 0:
+            print("429", self.path, file=sys.stderr, flush=True)
+            self.refuse(429, {"Retry-After": "1"})
+            return True
+        if n == 1:
+            print("503", self.path, f"{delay:.2f}", file=sys.stderr, flush=True)
+            self.refuse(503, {})
+            return True
+        if n == 2:
+            print("ok", self.path, f"{delay:.2f}", file=sys.stderr, flush=True)
+        return False
+
     def forward(self):
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else None
+        if MODE == "busy" and self.busy():
+            return
         if MODE == "slow" and length:
             time.sleep(length / (2 << 20))
         # Host is kept so that the registry's Location headers point back at the proxy.

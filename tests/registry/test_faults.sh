@@ -83,3 +83,29 @@ wait_http "http://$REG/v2/"
 skopeo inspect --raw --tls-verify=false "docker://$REG/gadget/big2:v1" \
   | cmp - "$T/store-a/blobs/sha256/${DIGEST2#sha256:}" || fail "pushed bytes differ after rerun"
 pass "registry killed mid-push: rerun completes"
+
+# A busy registry: every blob GET and upload POST is refused with 429 + Retry-After: 1, then
+# with 503, before it is served. Push and pull complete, waiting at least Retry-After.
+kill "$PROXY_PID"
+proxy busy
+export IG_OCI_STORE=$T/store-a
+DIGEST3=$("$MAKE_TEST_IMAGE" create "$T/store-a" "$PROXY/gadget/busy:v1" 100000 23)
+"$IG" image push "$PROXY/gadget/busy:v1" --insecure-registries "$PROXY" > /dev/null
+export IG_OCI_STORE=$T/store-e
+"$IG" image pull "$PROXY/gadget/busy:v1" --insecure-registries "$PROXY" > /dev/null
+[ "$("$MAKE_TEST_IMAGE" digest "$T/store-e" "$PROXY/gadget/busy:v1")" = "$DIGEST3" ] || fail "busy pull digest"
+blobs_verified "$T/store-e" || fail "busy pull stored a bad blob"
+# Blob GETs (2 layers and the shared config, by path): 429, then 503, then served.
+grep ' /v2/gadget/busy/blobs/sha256:' "$T/proxy-busy.log" > "$T/busy-get.log" || true
+n429=$(grep -c '^429 ' "$T/busy-get.log" || true)
+n503=$(grep -c '^503 ' "$T/busy-get.log" || true)
+nok=$(grep -c '^ok ' "$T/busy-get.log" || true)
+[ "$n429" = 3 ] && [ "$n503" = 3 ] && [ "$nok" = 3 ] \
+  || fail "busy proxy: $n429 429s, $n503 503s, $nok served: $(cat "$T/proxy-busy.log")"
+# The retry after a 429 (the 503) never came before Retry-After's second.
+awk '$1 == "503" && $3 < 1.0 { bad = 1 } END { exit bad }' "$T/busy-get.log" \
+  || fail "a 429 was retried before its Retry-After: $(cat "$T/proxy-busy.log")"
+# Upload POSTs (parallel, same path, so not told apart): refused with 429 and 503 too.
+grep -q '^429 /v2/gadget/busy/blobs/uploads/' "$T/proxy-busy.log" \
+  && grep -q '^503 /v2/gadget/busy/blobs/uploads/' "$T/proxy-busy.log" || fail "push met no 429/503"
+pass "429 with Retry-After and 503 are retried by push and pull"
