@@ -6,6 +6,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <future>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -355,8 +356,17 @@ void Repository::upload_blob(const Descriptor& expected, Reader& content) {
     bool chunked = static_cast<uint64_t>(expected.size) > chunk_size_;
     if (chunked) {
       // Chunks are kept in memory so a chunk refused with 401 (token expired mid-upload) or
-      // hit by a connection error is resent as is, with the newest Location.
-      while (read_up_to(*verified, chunk, chunk_size_) > 0) {
+      // hit by a connection error is resent as is, with the newest Location. The next chunk is
+      // read (and hashed) while this one is sent: the two overlap instead of adding up.
+      auto read_chunk = [&] {
+        std::string next;
+        read_up_to(*verified, next, chunk_size_);
+        return next;
+      };
+      // The future's destructor waits for the read, so an error while sending unwinds safely.
+      std::future<std::string> next = std::async(std::launch::async, read_chunk);
+      while (!(chunk = next.get()).empty()) {
+        next = std::async(std::launch::async, read_chunk);
         Request req;
         req.method = "PATCH";
         req.url = location;
