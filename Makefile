@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit demo bench-events clean
+.PHONY: all deps configure build test unit demo bench-events bench-registry clean
 
 all: build
 
@@ -27,6 +27,10 @@ demo: build
 # ig run -o json vs bpftrace vs a counting libbpf consumer (root; minutes; see bench/events).
 bench-events: deps
 	BUILD=$(BUILD) ./bench/events/run.sh
+
+# ig image push/pull of a 256 MiB layer vs skopeo copy vs raw curl, local registry (see bench/registry).
+bench-registry: deps
+	BUILD=$(BUILD) ./bench/registry/run.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,11 @@
 // Test helper for the registry tests: creates a gadget-like multi-platform image in a local
 // store with the oci library, and prints what a test needs to compare.
 //   make_test_image create STORE REF LAYER_BYTES SEED   -> prints the index digest
+//   make_test_image single STORE REF LAYER_BYTES SEED   -> one manifest, one layer (benchmarks);
+//                                                         prints the manifest and layer digests
 //   make_test_image digest STORE REF                   -> prints the digest REF resolves to
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -55,6 +59,25 @@ oci::Descriptor create(oci::LayoutStore& store, const std::string& ref, size_t l
   return root;
 }
 
+// One manifest with one random layer: what bench/registry moves.
+void create_single(oci::LayoutStore& store, const std::string& ref, size_t layer_bytes, uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string bytes(layer_bytes, '\0');
+  for (size_t i = 0; i < layer_bytes; i += 8) {
+    uint64_t v = rng();
+    std::memcpy(bytes.data() + i, &v, std::min<size_t>(8, layer_bytes - i));
+  }
+  oci::Manifest m;
+  m.media_type = oci::media_type::kImageManifest;
+  m.artifact_type = std::string(oci::media_type::kGadgetArtifact);
+  m.config = store_bytes(store, oci::media_type::kGadgetConfig, "name: bench\n");
+  auto layer = store_bytes(store, oci::media_type::kGadgetEbpf, bytes);
+  m.layers.push_back(layer);
+  auto root = store_bytes(store, oci::media_type::kImageManifest, oci::serialize(m));
+  store.tag(root, ref);
+  std::cout << root.digest.str() << " " << layer.digest.str() << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,11 +87,14 @@ int main(int argc, char** argv) {
       oci::LayoutStore store(argv[2]);
       auto ref = oci::parse_reference(argv[3]).str();
       std::cout << create(store, ref, std::stoul(argv[4]), std::stoul(argv[5])).digest.str() << "\n";
+    } else if (cmd == "single" && argc == 6) {
+      oci::LayoutStore store(argv[2]);
+      create_single(store, oci::parse_reference(argv[3]).str(), std::stoul(argv[4]), std::stoul(argv[5]));
     } else if (cmd == "digest" && argc == 4) {
       oci::LayoutStore store(argv[2]);
       std::cout << store.resolve(oci::parse_reference(argv[3]).str()).digest.str() << "\n";
     } else {
-      std::cerr << "usage: make_test_image create STORE REF LAYER_BYTES SEED | digest STORE REF\n";
+      std::cerr << "usage: make_test_image create|single STORE REF LAYER_BYTES SEED | digest STORE REF\n";
       return 2;
     }
   } catch (const std::exception& e) {
