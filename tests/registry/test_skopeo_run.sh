@@ -1,12 +1,11 @@
 #!/bin/bash
 # A gadget that skopeo wrote into a registry runs: we build trace_fchmodat, skopeo copies it from
 # our store directory (oci:) and, registry to registry, from our push; a fresh store pulls each
-# copy and `ig run` traces a chmod with it (root and tracefs: skipped otherwise).
+# copy and `ig run` traces a chmod with it. Needs root and tracefs: fails, saying so, without.
 source "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ] || [ ! -d /sys/kernel/tracing/events ]; then
-  echo "skip: needs root and tracefs"
-  exit 77
+  fail "ig run needs root and tracefs (mount -t tracefs nodev /sys/kernel/tracing)"
 fi
 
 PORT=$(free_port)
