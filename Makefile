@@ -16,16 +16,19 @@ build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
 test: build
+	./scripts/prepare-host.sh
 	cd $(BUILD) && ctest --output-on-failure --timeout 900
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -L unit
 
 demo: build
+	./scripts/prepare-host.sh
 	./scripts/demo.sh $(BUILD)
 
 # ig run -o json vs bpftrace vs a counting libbpf consumer (root; minutes; see bench/events).
 bench-events: deps
+	./scripts/prepare-host.sh
 	BUILD=$(BUILD) ./bench/events/run.sh
 
 # ig image push/pull of a 256 MiB layer vs skopeo copy vs raw curl, local registry (see bench/registry).
