@@ -109,11 +109,6 @@ std::string entry_name(const Digest& digest) {
   return std::string(kBlobsDir) + "/" + digest.algorithm() + "/" + digest.encoded();
 }
 
-const std::string* ref_name(const Descriptor& d) {
-  auto it = d.annotations.find(std::string(annotation::kRefName));
-  return it == d.annotations.end() ? nullptr : &it->second;
-}
-
 }  // namespace
 
 struct LayoutArchive::ArchiveHandle {
@@ -508,21 +503,7 @@ std::vector<std::string> import_archive(const fs::path& path, LayoutStore& store
           if (!listed) index.manifests.push_back(p.desc);
           continue;
         }
-        Descriptor entry = p.desc;
-        entry.annotations[std::string(annotation::kRefName)] = p.tag;
-        bool placed = false;
-        for (auto it = index.manifests.begin(); it != index.manifests.end();) {
-          const std::string* name = ref_name(*it);
-          if (name == nullptr || *name != p.tag) {
-            ++it;
-          } else if (!placed) {
-            *it++ = entry;
-            placed = true;
-          } else {
-            it = index.manifests.erase(it);
-          }
-        }
-        if (!placed) index.manifests.push_back(std::move(entry));
+        set_ref_name(index, p.desc, p.tag);
         added.push_back(p.tag);
       }
     });

@@ -169,17 +169,35 @@ class BorrowedReader : public Reader {
   Reader& inner_;
 };
 
-const std::string* ref_name(const Descriptor& d) {
-  auto it = d.annotations.find(std::string(annotation::kRefName));
-  return it == d.annotations.end() ? nullptr : &it->second;
-}
-
 Descriptor without_ref_name(Descriptor d) {
   d.annotations.erase(std::string(annotation::kRefName));
   return d;
 }
 
 }  // namespace
+
+const std::string* ref_name(const Descriptor& entry) {
+  auto it = entry.annotations.find(std::string(annotation::kRefName));
+  return it == entry.annotations.end() ? nullptr : &it->second;
+}
+
+void set_ref_name(Index& index, const Descriptor& desc, const std::string& reference) {
+  Descriptor entry = desc;
+  entry.annotations[std::string(annotation::kRefName)] = reference;
+  bool placed = false;
+  for (auto it = index.manifests.begin(); it != index.manifests.end();) {
+    const std::string* name = ref_name(*it);
+    if (name == nullptr || *name != reference) {
+      ++it;
+    } else if (!placed) {
+      *it++ = entry;
+      placed = true;
+    } else {
+      it = index.manifests.erase(it);
+    }
+  }
+  if (!placed) index.manifests.push_back(std::move(entry));
+}
 
 LayoutStore::LayoutStore(fs::path root) : root_(std::move(root)) {
   std::error_code ec;
@@ -363,23 +381,7 @@ void LayoutStore::tag(const Descriptor& desc, const std::string& reference) {
     throw Error(ErrorCode::NotFound, "cannot tag " + reference + ": blob " + desc.digest.str() +
                                          " is not in store " + root_.string());
   }
-  update_index([&](Index& index) {
-    Descriptor entry = desc;
-    entry.annotations[std::string(annotation::kRefName)] = reference;
-    bool placed = false;
-    for (auto it = index.manifests.begin(); it != index.manifests.end();) {
-      const std::string* name = ref_name(*it);
-      if (name == nullptr || *name != reference) {
-        ++it;
-      } else if (!placed) {
-        *it++ = entry;
-        placed = true;
-      } else {
-        it = index.manifests.erase(it);
-      }
-    }
-    if (!placed) index.manifests.push_back(std::move(entry));
-  });
+  update_index([&](Index& index) { set_ref_name(index, desc, reference); });
 }
 
 std::vector<TaggedDescriptor> LayoutStore::list() {

@@ -19,6 +19,13 @@ struct TaggedDescriptor {
   Descriptor descriptor;
 };
 
+// The org.opencontainers.image.ref.name of an index.json entry, or null.
+const std::string* ref_name(const Descriptor& entry);
+
+// Points `reference` at `desc` inside an index.json being edited: the first entry with that name
+// is replaced, later duplicates removed, or a new entry appended.
+void set_ref_name(Index& index, const Descriptor& desc, const std::string& reference);
+
 class LayoutStore : public Target {
  public:
   // Opens (creating it if needed, mode 0700) the layout at `root`.

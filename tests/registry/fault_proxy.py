@@ -15,6 +15,14 @@ dropped = threading.Event()
 lock = threading.Lock()
 seen = {}  # busy: (method, path) -> (requests so far, time of the first)
 
+def log(*words):
+    """One whole line per call: requests arrive on parallel threads, and print() would
+    interleave their words."""
+    line = " ".join(str(w) for w in words) + "\n"
+    with lock:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
 class Proxy(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -38,15 +46,15 @@ class Proxy(BaseHTTPRequestHandler):
             seen[key] = (n + 1, first)
         delay = time.monotonic() - first
         if n == 0:
-            print("429", self.path, file=sys.stderr, flush=True)
+            log("429", self.path)
             self.refuse(429, {"Retry-After": "1"})
             return True
         if n == 1:
-            print("503", self.path, f"{delay:.2f}", file=sys.stderr, flush=True)
+            log("503", self.path, f"{delay:.2f}")
             self.refuse(503, {})
             return True
         if n == 2:
-            print("ok", self.path, f"{delay:.2f}", file=sys.stderr, flush=True)
+            log("ok", self.path, f"{delay:.2f}")
         return False
 
     def forward(self):
@@ -59,7 +67,7 @@ class Proxy(BaseHTTPRequestHandler):
         # Host is kept so that the registry's Location headers point back at the proxy.
         headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
         if "Range" in self.headers:
-            print("range", self.path, self.headers["Range"], file=sys.stderr, flush=True)
+            log("range", self.path, self.headers["Range"])
         try:
             up = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=30)
             up.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
