@@ -124,7 +124,8 @@ std::string decode_value(const GadgetParam& param, const unsigned char* bytes) {
       return std::string(buf, end);
     }
     case ParamType::String:
-      return std::string(reinterpret_cast<const char*>(bytes), strnlen(reinterpret_cast<const char*>(bytes), param.size));
+      return std::string(reinterpret_cast<const char*>(bytes),
+                         strnlen(reinterpret_cast<const char*>(bytes), param.size));
   }
   return {};
 }
@@ -145,8 +146,9 @@ std::string known_flags(const std::vector<GadgetParam>& params) {
   return text;
 }
 
+}  // namespace
+
 bool parse_bool(const std::string& text, bool& out) {
-  // The spellings Go's strconv.ParseBool accepts.
   static const char* const kTrue[] = {"1", "t", "T", "true", "TRUE", "True"};
   static const char* const kFalse[] = {"0", "f", "F", "false", "FALSE", "False"};
   for (const char* s : kTrue) {
@@ -157,8 +159,6 @@ bool parse_bool(const std::string& text, bool& out) {
   }
   return false;
 }
-
-}  // namespace
 
 std::vector<GadgetParam> collect_params(struct bpf_object* obj,
                                         const metadata::GadgetMarkers& markers,
@@ -176,7 +176,8 @@ std::vector<GadgetParam> collect_params(struct bpf_object* obj,
       const struct btf_var_secinfo* info = btf_var_secinfos(t);
       for (uint16_t i = 0; i < btf_vlen(t); ++i, ++info) {
         const struct btf_type* var = btf__type_by_id(btf, info->type);
-        if (!btf_is_var(var) || marker.variable != btf__name_by_offset(btf, var->name_off)) continue;
+        if (!btf_is_var(var) || marker.variable != btf__name_by_offset(btf, var->name_off))
+          continue;
         param.section = btf__name_by_offset(btf, t->name_off);
         param.offset = info->offset;
         type_param(btf, var->type, param);
@@ -185,8 +186,8 @@ std::vector<GadgetParam> collect_params(struct bpf_object* obj,
       }
     }
     if (!found) {
-      throw Error(ErrorCode::InvalidArgument, "gadget param " + marker.variable +
-                                                  ": GADGET_PARAM names no global variable");
+      throw Error(ErrorCode::InvalidArgument,
+                  "gadget param " + marker.variable + ": GADGET_PARAM names no global variable");
     }
     if (auto it = well_known_keys().find(param.variable); it != well_known_keys().end()) {
       param.key = it->second;
@@ -273,11 +274,21 @@ void encode_param(const GadgetParam& param, const std::string& value, void* out)
                                     : -(int64_t{1} << (param.size * 8 - 1));
       int64_t max = param.size == 8 ? std::numeric_limits<int64_t>::max()
                                     : (int64_t{1} << (param.size * 8 - 1)) - 1;
-      if (v < min || v > max) throw bad("out of range for " + std::to_string(param.size * 8) + " bits");
+      if (v < min || v > max)
+        throw bad("out of range for " + std::to_string(param.size * 8) + " bits");
       // Little- or big-endian alike: store through the native type of that size.
-      if (param.size == 1) { int8_t n = static_cast<int8_t>(v); std::memcpy(bytes, &n, 1); }
-      if (param.size == 2) { int16_t n = static_cast<int16_t>(v); std::memcpy(bytes, &n, 2); }
-      if (param.size == 4) { int32_t n = static_cast<int32_t>(v); std::memcpy(bytes, &n, 4); }
+      if (param.size == 1) {
+        int8_t n = static_cast<int8_t>(v);
+        std::memcpy(bytes, &n, 1);
+      }
+      if (param.size == 2) {
+        int16_t n = static_cast<int16_t>(v);
+        std::memcpy(bytes, &n, 2);
+      }
+      if (param.size == 4) {
+        int32_t n = static_cast<int32_t>(v);
+        std::memcpy(bytes, &n, 4);
+      }
       if (param.size == 8) std::memcpy(bytes, &v, 8);
       return;
     }
@@ -291,9 +302,18 @@ void encode_param(const GadgetParam& param, const std::string& value, void* out)
       uint64_t max = param.size == 8 ? std::numeric_limits<uint64_t>::max()
                                      : (uint64_t{1} << (param.size * 8)) - 1;
       if (v > max) throw bad("out of range for " + std::to_string(param.size * 8) + " bits");
-      if (param.size == 1) { uint8_t n = static_cast<uint8_t>(v); std::memcpy(bytes, &n, 1); }
-      if (param.size == 2) { uint16_t n = static_cast<uint16_t>(v); std::memcpy(bytes, &n, 2); }
-      if (param.size == 4) { uint32_t n = static_cast<uint32_t>(v); std::memcpy(bytes, &n, 4); }
+      if (param.size == 1) {
+        uint8_t n = static_cast<uint8_t>(v);
+        std::memcpy(bytes, &n, 1);
+      }
+      if (param.size == 2) {
+        uint16_t n = static_cast<uint16_t>(v);
+        std::memcpy(bytes, &n, 2);
+      }
+      if (param.size == 4) {
+        uint32_t n = static_cast<uint32_t>(v);
+        std::memcpy(bytes, &n, 4);
+      }
       if (param.size == 8) std::memcpy(bytes, &v, 8);
       return;
     }
@@ -333,8 +353,8 @@ void apply_params(struct bpf_object* obj, const std::vector<GadgetParam>& params
     if (value.empty() && param.type != ParamType::String) continue;
     struct bpf_map* map = section_map(obj, param.section);
     if (!map) {
-      throw Error(ErrorCode::Internal, "gadget param " + param.variable + ": no map for section " +
-                                           param.section);
+      throw Error(ErrorCode::Internal,
+                  "gadget param " + param.variable + ": no map for section " + param.section);
     }
     auto& image = images[param.section];
     if (image.empty()) {
@@ -343,15 +363,16 @@ void apply_params(struct bpf_object* obj, const std::vector<GadgetParam>& params
       image.assign(bytes, bytes + size);
     }
     if (param.offset + param.size > image.size()) {
-      throw Error(ErrorCode::Internal, "gadget param " + param.variable + ": outside " + param.section);
+      throw Error(ErrorCode::Internal,
+                  "gadget param " + param.variable + ": outside " + param.section);
     }
     encode_param(param, value, image.data() + param.offset);
   }
   for (auto& [section, image] : images) {
     struct bpf_map* map = section_map(obj, section);
     if (int err = bpf_map__set_initial_value(map, image.data(), image.size()); err) {
-      throw Error(ErrorCode::Internal, "setting gadget params in " + section + ": " +
-                                           std::strerror(-err));
+      throw Error(ErrorCode::Internal,
+                  "setting gadget params in " + section + ": " + std::strerror(-err));
     }
   }
 }

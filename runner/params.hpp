@@ -18,14 +18,14 @@ namespace ig::runner {
 enum class ParamType { Bool, Int, Uint, Float, String };
 
 struct GadgetParam {
-  std::string variable;       // BTF variable name
-  std::string key;            // flag name without "--"
+  std::string variable;  // BTF variable name
+  std::string key;       // flag name without "--"
   std::string description;
   std::string default_value;  // as text, in the flag's syntax
   ParamType type = ParamType::Uint;
-  uint32_t size = 0;          // bytes of the variable (string: capacity including the NUL)
-  std::string section;        // data section holding the variable, e.g. ".rodata"
-  uint32_t offset = 0;        // byte offset of the variable in that section
+  uint32_t size = 0;    // bytes of the variable (string: capacity including the NUL)
+  std::string section;  // data section holding the variable, e.g. ".rodata"
+  uint32_t offset = 0;  // byte offset of the variable in that section
 };
 
 // Params of an opened (not loaded) object: BTF gives type, section and offset, the section's
@@ -39,6 +39,9 @@ std::vector<GadgetParam> collect_params(struct bpf_object* obj,
 // unknown flag or a value that does not fit the param's type.
 std::map<std::string, std::string> parse_gadget_args(const std::vector<std::string>& args,
                                                      const std::vector<GadgetParam>& params);
+
+// A bool param's value text, in the spellings Go's strconv.ParseBool accepts; false if invalid.
+bool parse_bool(const std::string& text, bool& out);
 
 // Encodes `value` as the param's C representation into `out` (exactly param.size bytes).
 // Throws Error(InvalidArgument) "--<key>: <problem>".

@@ -4,8 +4,8 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstdint>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -194,6 +194,29 @@ std::vector<ProgramSection> program_sections(struct bpf_object* obj) {
   return sections;
 }
 
+namespace {
+
+// Without --collect-ustack the user-stack maps (include/gadget/user_stack_map.h) stay empty:
+// one entry each instead of the several MiB of kernel memory they would pin.
+void shrink_unused_stack_maps(struct bpf_object* obj, const ObjectConfig& config) {
+  for (const auto& param : config.params) {
+    if (param.variable != "collect_ustack") continue;
+    auto it = config.param_values.find(param.key);
+    bool on = true;
+    if (!parse_bool(it != config.param_values.end() ? it->second : param.default_value, on) || on) {
+      return;
+    }
+  }
+  for (const char* name :
+       {"ig_ustack", "ig_ustack_mappings", "ig_ustack_files", "ig_ustack_seen"}) {
+    if (struct bpf_map* map = bpf_object__find_map_by_name(obj, name)) {
+      bpf_map__set_max_entries(map, 1);
+    }
+  }
+}
+
+}  // namespace
+
 GadgetProgram::GadgetProgram(const std::string& elf, const std::string& name,
                              const ObjectConfig& config)
     : object_(open_object(elf, name)) {
@@ -225,11 +248,12 @@ GadgetProgram::GadgetProgram(const std::string& elf, const std::string& name,
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), entries);
     if (ec != std::errc() || end != text.data() + text.size() || entries == 0 ||
         entries > UINT32_MAX) {
-      throw Error(ErrorCode::InvalidArgument,
-                  "--" + param.key + ": invalid number of entries \"" + text + "\" for map " + map_name);
+      throw Error(ErrorCode::InvalidArgument, "--" + param.key + ": invalid number of entries \"" +
+                                                  text + "\" for map " + map_name);
     }
     bpf_map__set_max_entries(map, static_cast<uint32_t>(entries));
   }
+  shrink_unused_stack_maps(obj, config);
   groups_ = group_variants(program_sections(obj));
   for (const auto& group : groups_) {
     bool fallback = config.fallback_hooks.contains(group.hook);
@@ -249,14 +273,15 @@ void GadgetProgram::load() {
   std::string program = failed_program(log, object_.get());
   if (program.empty()) {
     if (std::string map = failed_map(log); !map.empty()) {
-      throw ProgramFailure("creating map " + map + " failed: " + error_text(err), "", "", err, true);
+      throw ProgramFailure("creating map " + map + " failed: " + error_text(err), "", "", err,
+                           true);
     }
     throw ProgramFailure("loading the eBPF object failed: " + error_text(err), "", "", err, true);
   }
   std::string section =
       bpf_program__section_name(bpf_object__find_program_by_name(object_.get(), program.c_str()));
-  std::string message = "loading " + section + " (program " + program + ") failed: " +
-                        error_text(err);
+  std::string message =
+      "loading " + section + " (program " + program + ") failed: " + error_text(err);
   if (std::string tail = verifier_log_tail(log, program, 15); !tail.empty()) {
     message += "; verifier log (last lines):" + tail;
   }
@@ -285,7 +310,8 @@ void GadgetProgram::attach() {
 
 std::string describe_failure(const ProgramFailure& failure) {
   auto [kind, target] = split_section(failure.section);
-  std::string what = (failure.at_load ? "load failed: " : "attach failed: ") + error_text(failure.err);
+  std::string what =
+      (failure.at_load ? "load failed: " : "attach failed: ") + error_text(failure.err);
   std::string why;
   if ((kind == "kprobe" || kind == "kretprobe") && !kernel_has_kprobes()) {
     why = "kernel has no kprobe support";
@@ -293,7 +319,8 @@ std::string describe_failure(const ProgramFailure& failure) {
              (failure.err == EPERM || failure.err == EOPNOTSUPP || failure.err == 524 ||
               failure.err == EINVAL)) {
     why = "BPF trampolines unavailable";
-  } else if ((kind == "fentry" || kind == "fexit") && (failure.err == ESRCH || failure.err == ENOENT)) {
+  } else if ((kind == "fentry" || kind == "fexit") &&
+             (failure.err == ESRCH || failure.err == ENOENT)) {
     why = "function not found in kernel BTF";
   } else if ((kind == "tracepoint" || kind == "tp") && !tracefs_mounted()) {
     why = "tracefs is not mounted";

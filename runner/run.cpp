@@ -158,7 +158,7 @@ std::unique_ptr<enrich::ContainerCache> make_container_cache(const RunOptions& o
   return cache;
 }
 
-// The map that feeds --collect-ustack, when the gadget has one.
+// A map that feeds --collect-ustack, when the gadget has it.
 int map_fd(struct bpf_object* obj, const char* name) {
   struct bpf_map* map = bpf_object__find_map_by_name(obj, name);
   return map ? bpf_map__fd(map) : -1;
@@ -167,8 +167,8 @@ int map_fd(struct bpf_object* obj, const char* name) {
 // "cannot attach X: kprobe/X: why; fentry/X: why" for a hook whose every variant failed.
 std::string hook_failure_message(const std::string& hook, const ProgramFailure& failure,
                                  const std::map<std::string, std::string>& preferred_failures) {
-  std::string message = "cannot attach " + hook + ": " + failure.section + ": " +
-                         describe_failure(failure);
+  std::string message =
+      "cannot attach " + hook + ": " + failure.section + ": " + describe_failure(failure);
   if (auto it = preferred_failures.find(hook); it != preferred_failures.end()) {
     message += "; " + it->second;
   }
@@ -191,9 +191,9 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
   const struct btf* btf = bpf_object__btf(g.spec.get());
   std::vector<std::unique_ptr<EventPipeline>> pipelines;
   for (const auto& tracer : g.markers.tracers) {
-    pipelines.push_back(std::make_unique<EventPipeline>(
-        btf, tracer, datasource_metadata(g.meta, tracer.name),
-        output_options_for(tracer.name, options), stdout));
+    pipelines.push_back(
+        std::make_unique<EventPipeline>(btf, tracer, datasource_metadata(g.meta, tracer.name),
+                                        output_options_for(tracer.name, options), stdout));
   }
 
   ObjectConfig config;
@@ -242,7 +242,8 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
       }
       if (!failure.at_load) {
         auto slash = failure.section.find('/');
-        std::string hook = slash == std::string::npos ? failure.section : failure.section.substr(slash + 1);
+        std::string hook =
+            slash == std::string::npos ? failure.section : failure.section.substr(slash + 1);
         throw Error(ErrorCode::Kernel, "cannot attach " + hook + ": " + failure.section + ": " +
                                            describe_failure(failure));
       }
@@ -269,8 +270,11 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
         }
       });
     }
-    symbolizer = std::make_unique<ustack::Symbolizer>(map_fd(attempt->object(), "ig_ustack"),
-                                                      map_fd(attempt->object(), "ig_build_id"));
+    symbolizer = std::make_unique<ustack::Symbolizer>(
+        map_fd(attempt->object(), "ig_ustack"), map_fd(attempt->object(), "ig_build_id"),
+        ustack::KernelMappings(map_fd(attempt->object(), "ig_ustack_mappings"),
+                               map_fd(attempt->object(), "ig_ustack_files"),
+                               "/proc/self/mountinfo"));
     for (auto& pipeline : pipelines) {
       EventEnrichers enrichers;
       enrichers.container = [&containers](uint64_t mntns) { return containers->lookup(mntns); };
@@ -286,9 +290,10 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
     std::vector<TracerSink> sinks;
     for (size_t i = 0; i < g.markers.tracers.size(); ++i) {
       EventPipeline* pipeline = pipelines[i].get();
-      sinks.push_back({g.markers.tracers[i].map_name,
-                       [pipeline](const void* record, size_t size) { pipeline->handle(record, size); },
-                       [pipeline](uint64_t count) { pipeline->report_lost(count); }});
+      sinks.push_back(
+          {g.markers.tracers[i].map_name,
+           [pipeline](const void* record, size_t size) { pipeline->handle(record, size); },
+           [pipeline](uint64_t count) { pipeline->report_lost(count); }});
     }
     // Readers exist before the first program is attached, so no event is missed.
     auto attempt_source = std::make_unique<EventSource>(attempt->object(), std::move(sinks),
@@ -345,7 +350,8 @@ std::string describe_gadget(const RunOptions& options, oci::LayoutStore& store) 
   for (const auto& param : g.params) {
     static const char* const kTypeNames[] = {"bool", "int", "uint", "float", "string"};
     std::string type = kTypeNames[static_cast<int>(param.type)];
-    if (param.type == ParamType::Int || param.type == ParamType::Uint || param.type == ParamType::Float) {
+    if (param.type == ParamType::Int || param.type == ParamType::Uint ||
+        param.type == ParamType::Float) {
       type += std::to_string(param.size * 8);
     }
     out << "  --" << param.key << " " << type;

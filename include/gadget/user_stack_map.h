@@ -150,6 +150,226 @@ static __always_inline u32 gadget_get_base_addr_hash(struct task_struct *task)
 	return hash;
 }
 
+/*
+ * Where the frames' code comes from, recorded at event time: a process that exits before user
+ * space reads the event (one killed by seccomp, say) no longer has a /proc/PID/maps. For each
+ * file mapping a stack passes through, ig_ustack_mappings keeps the mapping's range and file,
+ * and ig_ustack_files the file's path from the root of its filesystem, which user space opens
+ * through any mount of that filesystem (also the layers below a container's overlay). Both are
+ * LRU maps: old processes' entries make room for new ones. Layouts are read by
+ * runner/ustack/kernel_mappings.cpp.
+ */
+#define GADGET_USTACK_PATH_SIZE 512 /* longest path recorded, NUL included; a power of two */
+#define GADGET_USTACK_PATH_DEPTH 40 /* deeper paths are not recorded */
+
+struct gadget_ustack_mapping_key {
+	__u32 tgid;
+	__u32 base_addr_hash;
+	__u64 vm_start;
+};
+
+struct gadget_ustack_file_key {
+	__u32 dev; /* kernel encoding, as in struct gadget_user_stack */
+	__u32 mtime_nsec;
+	__u64 inode;
+	__u64 mtime_sec;
+};
+
+struct gadget_ustack_mapping {
+	__u64 vm_end;
+	__u64 vm_pgoff; /* file offset of vm_start, in pages */
+	struct gadget_ustack_file_key file;
+};
+
+struct gadget_ustack_file {
+	/* The path is path[path_start .. GADGET_USTACK_PATH_SIZE - 1], NUL-terminated, written
+	 * right to left; the buffer is twice the size so the verifier can bound each write. */
+	__u32 path_start;
+	__u32 complete; /* 0: too long or too deep, not usable */
+	char path[2 * GADGET_USTACK_PATH_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct gadget_ustack_mapping_key);
+	__type(value, struct gadget_ustack_mapping);
+} ig_ustack_mappings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct gadget_ustack_file_key);
+	__type(value, struct gadget_ustack_file);
+} ig_ustack_files SEC(".maps");
+
+/* (tgid, base_addr_hash, stack_id) already recorded: later events of that stack skip the walk. */
+struct gadget_ustack_seen_key {
+	__u32 tgid;
+	__u32 base_addr_hash;
+	__u32 stack_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct gadget_ustack_seen_key);
+	__type(value, __u8);
+} ig_ustack_seen SEC(".maps");
+
+struct gadget_ustack_frames {
+	__u64 ips[GADGET_USER_MAX_STACK_DEPTH + 1]; /* a power of two, so an index can be masked */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct gadget_ustack_frames);
+} ig_ustack_scratch SEC(".maps");
+
+static const struct gadget_ustack_file ig_empty_ustack_file = {};
+
+struct gadget_ustack_vma {
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;
+	struct file *file;
+};
+
+static long gadget_ustack_vma_found(struct task_struct *task, struct vm_area_struct *vma,
+				    void *data)
+{
+	struct gadget_ustack_vma *out = data;
+
+	out->start = BPF_CORE_READ(vma, vm_start);
+	out->end = BPF_CORE_READ(vma, vm_end);
+	out->pgoff = BPF_CORE_READ(vma, vm_pgoff);
+	out->file = BPF_CORE_READ(vma, vm_file);
+	return 0;
+}
+
+/* Path of `file` from its filesystem's root: mount points are not crossed on purpose, user
+ * space finds the mount itself. */
+static __always_inline void gadget_ustack_record_path(struct file *file,
+						      struct gadget_ustack_file *out)
+{
+	const u32 half = GADGET_USTACK_PATH_SIZE;
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	u32 pos = half - 1; /* path[half - 1] stays the terminating NUL */
+
+	for (int depth = 0; depth < GADGET_USTACK_PATH_DEPTH; depth++) {
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		struct qstr name;
+
+		if (!parent || parent == dentry) {
+			out->complete = pos < half - 1;
+			break;
+		}
+		name = BPF_CORE_READ(dentry, d_name);
+		if (name.len == 0 || name.len + 1 > pos)
+			break;
+		pos -= name.len + 1;
+		out->path[pos & (half - 1)] = '/';
+		bpf_probe_read_kernel(&out->path[(pos + 1) & (half - 1)], name.len & (half - 1),
+				      name.name);
+		dentry = parent;
+	}
+	out->path_start = pos;
+}
+
+struct gadget_ustack_walk {
+	__u32 tgid;
+	__u32 base_addr_hash;
+	__u64 last_start; /* the previous frame's mapping: consecutive frames often share one */
+	__u64 last_end;
+};
+
+static long gadget_ustack_record_frame(__u32 index, void *data)
+{
+	struct gadget_ustack_walk *walk = data;
+	struct gadget_ustack_mapping_key key = {};
+	struct gadget_ustack_mapping mapping = {};
+	struct gadget_ustack_vma vma = {};
+	struct gadget_ustack_frames *frames;
+	struct gadget_ustack_file *file;
+	struct file *vm_file;
+	struct inode *inode;
+	const u32 zero = 0;
+	dev_t dev;
+	u64 ip;
+
+	frames = bpf_map_lookup_elem(&ig_ustack_scratch, &zero);
+	if (!frames)
+		return 1;
+	/* index < GADGET_USER_MAX_STACK_DEPTH (bpf_loop's count); the mask tells the verifier */
+	ip = frames->ips[index & GADGET_USER_MAX_STACK_DEPTH];
+	if (ip == 0)
+		return 1;
+	if (ip >= walk->last_start && ip < walk->last_end)
+		return 0;
+	if (bpf_find_vma(bpf_get_current_task_btf(), ip, gadget_ustack_vma_found, &vma, 0) ||
+	    !vma.file)
+		return 0;
+	walk->last_start = vma.start;
+	walk->last_end = vma.end;
+
+	key.tgid = walk->tgid;
+	key.base_addr_hash = walk->base_addr_hash;
+	key.vm_start = vma.start;
+	if (bpf_map_lookup_elem(&ig_ustack_mappings, &key))
+		return 0;
+
+	vm_file = vma.file; /* a plain variable: CO-RE must not relocate the local struct */
+	inode = BPF_CORE_READ(vm_file, f_inode);
+	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	mapping.vm_end = vma.end;
+	mapping.vm_pgoff = vma.pgoff;
+	mapping.file.dev = dev;
+	mapping.file.inode = BPF_CORE_READ(inode, i_ino);
+	gadget_inode_get_mtime(inode, &mapping.file.mtime_sec, &mapping.file.mtime_nsec);
+	bpf_map_update_elem(&ig_ustack_mappings, &key, &mapping, BPF_ANY);
+
+	if (bpf_map_lookup_elem(&ig_ustack_files, &mapping.file))
+		return 0;
+	if (bpf_map_update_elem(&ig_ustack_files, &mapping.file, &ig_empty_ustack_file,
+				BPF_NOEXIST))
+		return 0;
+	file = bpf_map_lookup_elem(&ig_ustack_files, &mapping.file);
+	if (file)
+		gadget_ustack_record_path(vm_file, file);
+	return 0;
+}
+
+/* Needs bpf_find_vma and bpf_loop (v5.17); older kernels keep the /proc-only behaviour. */
+static __always_inline void gadget_ustack_record_mappings(void *ctx, struct gadget_user_stack *ustack)
+{
+	struct gadget_ustack_seen_key seen = {};
+	struct gadget_ustack_walk walk = {};
+	struct gadget_ustack_frames *frames;
+	const u32 zero = 0;
+	const u8 one = 1;
+
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma) ||
+	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop) ||
+	    (int)ustack->stack_id < 0)
+		return;
+	seen.tgid = ustack->tgid_level0;
+	seen.base_addr_hash = ustack->base_addr_hash;
+	seen.stack_id = ustack->stack_id;
+	if (bpf_map_update_elem(&ig_ustack_seen, &seen, &one, BPF_NOEXIST))
+		return;
+	frames = bpf_map_lookup_elem(&ig_ustack_scratch, &zero);
+	if (!frames)
+		return;
+	if (bpf_get_stack(ctx, frames->ips, GADGET_USER_MAX_STACK_DEPTH * sizeof(__u64),
+			  BPF_F_USER_STACK) <= 0)
+		return;
+	walk.tgid = ustack->tgid_level0;
+	walk.base_addr_hash = ustack->base_addr_hash;
+	bpf_loop(GADGET_USER_MAX_STACK_DEPTH, gadget_ustack_record_frame, &walk, 0);
+}
+
 /* Separate subprograms so each program type references only its own prog array. */
 static __attribute__((noinline)) int gadget_fetch_otel_stack_from_kprobe(void *ctx)
 {
@@ -203,6 +423,7 @@ static __always_inline void __gadget_fill_user_stack(void *ctx, struct gadget_us
 	ustack->inode = (u64)BPF_CORE_READ(inode, i_ino);
 	gadget_inode_get_mtime(inode, &ustack->mtime_sec, &ustack->mtime_nsec);
 	ustack->base_addr_hash = gadget_get_base_addr_hash(task);
+	gadget_ustack_record_mappings(ctx, ustack);
 
 	if (collect_build_id && (int)ustack->stack_id >= 0) {
 		struct bpf_stack_build_id *build_id;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cinttypes>
@@ -49,6 +50,8 @@ std::vector<Mapping> parse_maps(const std::string& text) {
     m.start = start;
     m.end = end;
     m.offset = offset;
+    m.dev_major = dev_major;
+    m.dev_minor = dev_minor;
     m.inode = inode;
     m.path = line.substr(static_cast<size_t>(path_at));
     out.push_back(std::move(m));
@@ -56,8 +59,12 @@ std::vector<Mapping> parse_maps(const std::string& text) {
   return out;
 }
 
-Symbolizer::Symbolizer(int stack_map_fd, int build_id_map_fd, std::string proc_root)
-    : stack_fd_(stack_map_fd), build_id_fd_(build_id_map_fd), proc_root_(std::move(proc_root)) {}
+Symbolizer::Symbolizer(int stack_map_fd, int build_id_map_fd, KernelMappings recorded,
+                       std::string proc_root)
+    : stack_fd_(stack_map_fd),
+      build_id_fd_(build_id_map_fd),
+      recorded_(std::move(recorded)),
+      proc_root_(std::move(proc_root)) {}
 
 void Symbolizer::resolve(const StackRef& ref, std::string& addresses, std::string& symbols,
                          std::string& build_ids) {
@@ -127,28 +134,44 @@ void Symbolizer::symbolize(uint32_t tgid, uint32_t base_addr_hash,
 const Symbolizer::ProcessMaps* Symbolizer::maps_for(uint32_t tgid, uint32_t base_addr_hash,
                                                     uint64_t address) {
   auto it = processes_.find(tgid);
-  const auto covers = [address](const ProcessMaps& p) {
-    for (const auto& m : p.mappings) {
+  const auto current = [&] {
+    return it != processes_.end() && it->second.base_addr_hash == base_addr_hash;
+  };
+  const auto covered = [&] {
+    for (const auto& m : it->second.mappings) {
       if (address >= m.start && address < m.end) return true;
     }
     return false;
   };
-  // Re-read on a new image (exec, or the pid was reused) or an address no cached mapping
-  // covers (dlopen). When the process is gone, the last maps read stay the best answer.
-  if (it == processes_.end() || it->second.base_addr_hash != base_addr_hash || !covers(it->second)) {
-    std::string text = read_text(proc_root_ + "/" + std::to_string(tgid) + "/maps");
-    if (!text.empty()) {
-      if (it != processes_.end() && it->second.base_addr_hash != base_addr_hash) {
-        // A new image: the files mapped at the old addresses no longer apply.
-        mapped_files_.erase(mapped_files_.lower_bound({tgid, 0}),
-                            mapped_files_.lower_bound({tgid + 1, 0}));
-      }
-      ProcessMaps fresh{base_addr_hash, parse_maps(text)};
-      it = processes_.insert_or_assign(tgid, std::move(fresh)).first;
+  // A new image (exec, or the pid was reused): the files mapped at the old addresses no longer
+  // apply.
+  const auto start_image = [&](std::vector<Mapping> mappings) {
+    mapped_files_.erase(mapped_files_.lower_bound({tgid, 0}),
+                        mapped_files_.lower_bound({tgid + 1, 0}));
+    it = processes_.insert_or_assign(tgid, ProcessMaps{base_addr_hash, std::move(mappings)}).first;
+  };
+  if (current() && covered()) return &it->second;
+
+  // Re-read on a new image or an address no cached mapping covers (dlopen).
+  std::string text = read_text(proc_root_ + "/" + std::to_string(tgid) + "/maps");
+  if (!text.empty()) {
+    if (current()) {
+      it->second.mappings = parse_maps(text);
+    } else {
+      start_image(parse_maps(text));
     }
   }
-  if (it == processes_.end() || it->second.base_addr_hash != base_addr_hash) return nullptr;
-  return &it->second;
+  if (!current() || !covered()) {
+    // The process is gone: add what the kernel recorded when the event happened.
+    std::vector<Mapping> recorded = recorded_.mappings(tgid, base_addr_hash);
+    if (!recorded.empty() && !current()) start_image({});
+    for (Mapping& r : recorded) {
+      bool known = false;
+      for (const Mapping& m : it->second.mappings) known = known || m.start == r.start;
+      if (!known) it->second.mappings.push_back(std::move(r));
+    }
+  }
+  return current() ? &it->second : nullptr;
 }
 
 const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& mapping) {
@@ -156,13 +179,24 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& mapping)
     auto f = files_.find(known->second);
     if (f != files_.end()) return f->second.get();
   }
-  // map_files opens exactly the mapped file, also inside another mount namespace or after it
-  // was deleted; the path through the process's root is the fallback.
-  char range[64];
-  std::snprintf(range, sizeof range, "%" PRIx64 "-%" PRIx64, mapping.start, mapping.end);
-  const std::string base = proc_root_ + "/" + std::to_string(tgid);
-  int fd = open((base + "/map_files/" + range).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fd = open((base + "/root" + mapping.path).c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = -1;
+  if (mapping.recorded) {
+    const FileKey recorded_key{makedev(mapping.dev_major, mapping.dev_minor), mapping.inode,
+                               mapping.mtime_sec, mapping.mtime_nsec};
+    if (auto f = files_.find(recorded_key); f != files_.end()) {
+      mapped_files_[{tgid, mapping.start}] = recorded_key;
+      return f->second.get();
+    }
+    fd = recorded_.open_file(mapping);  // checks inode and mtime itself
+  } else {
+    // map_files opens exactly the mapped file, also inside another mount namespace or after
+    // it was deleted; the path through the process's root is the fallback.
+    char range[64];
+    std::snprintf(range, sizeof range, "%" PRIx64 "-%" PRIx64, mapping.start, mapping.end);
+    const std::string base = proc_root_ + "/" + std::to_string(tgid);
+    fd = open((base + "/map_files/" + range).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fd = open((base + "/root" + mapping.path).c_str(), O_RDONLY | O_CLOEXEC);
+  }
   if (fd < 0) return nullptr;
   struct stat st;
   if (fstat(fd, &st) != 0 || st.st_ino != mapping.inode) {

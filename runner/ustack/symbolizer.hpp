@@ -1,7 +1,8 @@
 // --collect-ustack in user space (spec ig-compat.md §5.4): reads a stack from ig_ustack and
 // turns it into the `addresses` and `symbols` strings. Runs in the ring-buffer callback, so the
-// process is usually still alive: its mappings are read then (and cached per process start),
-// and each mapped file's symbol table is cached per (device, inode, mtime).
+// process is usually still alive: its mappings are read then (and cached per process image).
+// When it is gone, the mappings the BPF side recorded at event time stand in. Each mapped
+// file's symbol table is cached per (device, inode, mtime).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "runner/ustack/elf_symbols.hpp"
+#include "runner/ustack/kernel_mappings.hpp"
+#include "runner/ustack/mapping.hpp"
 
 namespace ig::runner::ustack {
 
@@ -22,21 +25,14 @@ struct StackRef {
   uint32_t base_addr_hash = 0;  // changes with every exec
 };
 
-struct Mapping {
-  uint64_t start = 0;
-  uint64_t end = 0;
-  uint64_t offset = 0;
-  uint64_t inode = 0;
-  std::string path;
-};
-
 // Parses /proc/PID/maps text; keeps file-backed mappings only.
 std::vector<Mapping> parse_maps(const std::string& text);
 
 class Symbolizer {
  public:
   // `stack_map_fd`: ig_ustack; `build_id_map_fd`: ig_build_id or -1. `proc_root` is "/proc".
-  Symbolizer(int stack_map_fd, int build_id_map_fd, std::string proc_root = "/proc");
+  Symbolizer(int stack_map_fd, int build_id_map_fd, KernelMappings recorded,
+             std::string proc_root = "/proc");
 
   // Fills the three strings (cleared first); all stay empty when inode == 0 or the stack is
   // missing. Unresolved frames appear as "0x<addr>" in `symbols`.
@@ -59,6 +55,7 @@ class Symbolizer {
 
   int stack_fd_;
   int build_id_fd_;
+  KernelMappings recorded_;
   std::string proc_root_;
   std::map<uint32_t, ProcessMaps> processes_;  // tgid -> maps of its current image
   std::map<FileKey, std::unique_ptr<ElfSymbols>> files_;

@@ -50,6 +50,41 @@ print('C :', stack('$target_c')['symbols'])
 print('Go:', stack('$target_go')['symbols'])
 " && pass "C and Go stacks name level1, level2, level3, main in order" || fail "ustack symbols (output in $out)"
 
+# Processes that have exited before ig reads their events (as one killed by seccomp has): ig
+# is stopped while copies of both programs that ig has never opened run and exit, one of them
+# in a container that is removed at once, so only what the kernel recorded at event time (each
+# frame's mapping, and its file's path from the filesystem's root) can name the frames.
+cp "$work/nested-c" "$work/gone-c"
+mkdir -p "$work/rootfs/bin" "$work/rootfs/tmp"
+cp "$work/nested-go" "$work/rootfs/bin/gone-go"
+touch "$work/rootfs/tmp/igt-target"
+make_busybox_image
+out=$work/gone.json
+run_ig "$out" "$ref" -o json --timeout 60 --verify-image=false --host --collect-ustack
+kill -STOP "$ig_pid"
+"$work/gone-c" "$target_c" 0 || fail "gone-c failed"
+podman_ run --rm igtest-busybox /bin/gone-go /tmp/igt-target 0 > /dev/null ||
+  fail "gone-go in a container failed"
+kill -CONT "$ig_pid"
+# Stop it once both events are out (SIGINT ends a run normally).
+for _ in $(seq 100); do
+  [ "$(grep -c -e "$target_c" -e /tmp/igt-target "$out" 2> /dev/null)" -ge 2 ] && break
+  sleep 0.1
+done
+kill -INT "$ig_pid"
+wait_ig "$out"
+json_check "$out" "
+for path, want in (('$target_c', ['level1', 'level2', 'level3', 'main']),
+                   ('/tmp/igt-target', ['main.level1', 'main.level2', 'main.level3', 'main.main'])):
+    mine = [r for r in rows if r['filename'] == path]
+    assert len(mine) == 1, f'{path}: {len(mine)} events'
+    syms = mine[0]['ustack']['symbols'].split('; ')
+    i = syms.index(want[0]) if want[0] in syms else -1
+    assert i >= 0 and syms[i:i + len(want)] == want, f'{path}: symbols {syms}, want {want} in order'
+    print(path, ':', mine[0]['ustack']['symbols'])
+" && pass "exited processes (host and container): frames named from event-time records" ||
+  fail "ustack of exited processes (output in $out)"
+
 # Without the flag nothing is collected.
 out=$work/nostack.json
 run_ig "$out" "$ref" -o json --timeout 2 --verify-image=false --host

@@ -8,7 +8,10 @@ us, in json) the workload's process must appear in exactly these rows:
   (workload, pid, tid=pid,         SECCOMP_RET_ERRNO,       SYS_CHMOD)
 and in no other (rmdir is an unlogged ERRNO, getpid is allowed). ig must exit 0 after SIGINT.
 Our gadget must have attached through fentry (a tracing link), upstream's through its kprobe (a
-perf link), so both hook variants are proven on each kernel.
+perf link), so both hook variants are proven on each kernel. The json run collects user stacks
+and reads its events only after the workload has exited: each row's innermost frame must be
+named after the libc function that made the syscall (syscall, unshare), from the mappings the
+kernel recorded at event time.
 Prints one line per failed check and exits 1 if any failed.
 """
 import collections
@@ -96,7 +99,7 @@ class Checker:
         if f"link_type:{link_type}" not in attach.split():
             self.fail(f"{mode}: expected a {link_type} BPF link, attach record: {attach.strip()}")
 
-    def check_json(self, w, mode):
+    def check_json(self, w, mode, ustack=False):
         pid, tid = w["pid"], w["unshare_tid"]
         nr = w["nr"]
         want = collections.Counter([
@@ -115,11 +118,21 @@ class Checker:
                     continue
                 got[(proc["comm"], proc["pid"], proc["tid"], ev["code"], ev["code_raw"],
                      ev["syscall"], ev["syscall_raw"])] += 1
+                if ustack:
+                    self.check_ustack(mode, ev)
             except (ValueError, KeyError, TypeError) as e:
                 self.fail(f"{mode}: line {n} is not an audit_seccomp event ({e!r}): {line[:200]}")
         if got != want:
             self.fail(f"{mode}: rows of pid {pid}: missing {sorted((want - got).elements())}, "
                       f"unexpected {sorted((got - want).elements())}")
+
+    def check_ustack(self, mode, ev):
+        # workload.c calls mkdir and chmod through syscall(3), unshare through unshare(2).
+        wrapper = "unshare" if ev["syscall"] == "SYS_UNSHARE" else "syscall"
+        symbols = ev["ustack"]["symbols"]
+        if not symbols.startswith(wrapper + "; "):
+            self.fail(f"{mode}: {ev['syscall']}: innermost frame is not {wrapper}: "
+                      f"symbols {symbols!r}, addresses {ev['ustack']['addresses']!r}")
 
     def check_columns(self, w, gadget_yaml):
         pid, tid = w["pid"], w["unshare_tid"]
@@ -165,7 +178,7 @@ def main():
         if mode == "columns":
             c.check_columns(w, sys.argv[2])
         else:
-            c.check_json(w, mode)
+            c.check_json(w, mode, ustack=(mode == "json"))
     for f in c.failures:
         print(f"FAIL {f}")
     sys.exit(1 if c.failures else 0)

@@ -3,6 +3,8 @@
 # For each run given on the kernel command line as igtest_run=NAME:MODE:IMAGE: start
 # `ig run IMAGE -o MODE` in the background, wait until it holds a BPF link, run the seccomp
 # workload, stop ig with SIGINT, and keep everything in RESULTS_DIR/<file>-NAME for the host.
+# MODE json+ustack: -o json --collect-ustack, with ig stopped (SIGSTOP) until the workload has
+# exited, so its stacks can only be named from what the kernel recorded at event time.
 # Images are verified with the default trusted keys (/etc/ig/public-keys.d/, put there by
 # mkinitrd.sh), as `ig run` does on any host.
 set -u
@@ -44,8 +46,12 @@ for spec in $runs; do
   rest=${spec#*:}
   mode=${rest%%:*}
   image=${rest#*:}
+  flags=
+  pause=
+  case "$mode" in *+ustack) mode=${mode%+ustack} flags=--collect-ustack pause=1 ;; esac
   start=$(uptime_s)
-  ig run "$image" -o "$mode" --timeout 20 --host \
+  # shellcheck disable=SC2086 # $flags is empty or one word
+  ig run "$image" -o "$mode" --timeout 20 --host $flags \
     > "$results/ig-$run.out" 2> "$results/ig-$run.err" &
   ig_pid=$!
   # Deadline in 0.1 s ticks; under TCG loading the gadget takes seconds.
@@ -60,8 +66,10 @@ for spec in $runs; do
   if has_bpf_link "$ig_pid"; then
     link=$(cat /proc/"$ig_pid"/fdinfo/* 2>/dev/null | grep -m1 '^link_type:' | tr -d '\t')
     echo "attached start=$start at=$(uptime_s) $link" > "$results/attach-$run"
+    [ -n "$pause" ] && kill -STOP "$ig_pid"
     workload > "$results/workload-$run.json" 2> "$results/workload-$run.err"
     echo $? > "$results/workload-$run.rc"
+    [ -n "$pause" ] && kill -CONT "$ig_pid"
     # The ring buffer is read asynchronously: give ig a moment to print the last events.
     sleep 1
   elif is_running "$ig_pid"; then
