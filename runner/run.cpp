@@ -257,16 +257,28 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
       continue;
     }
     containers->on_added(nullptr);
+    containers->on_stopped(nullptr);
     filter_map.reset();
     if (kernel_filter) {
       filter_map = std::make_unique<enrich::MntnsFilterMap>(attempt->object());
       // Runs for the containers known now and, from the watcher thread, for later ones.
       containers->on_added([&selector, map = filter_map.get()](const enrich::Container& c) {
-        if (!selector.matches(c.name)) return;
         try {
-          map->add(c.mntns);
+          if (selector.matches(c.name)) {
+            map->add(c.mntns);
+          } else {
+            map->remove(c.mntns);  // a container renamed out of the selection leaves it
+          }
         } catch (const Error& e) {
-          warn(std::string(e.what()) + "; events of container " + c.name + " are not shown");
+          warn(std::string(e.what()) + " (container " + c.name + ")");
+        }
+      });
+      // Its namespace id may be given to another process or container later.
+      containers->on_stopped([map = filter_map.get()](const enrich::Container& c) {
+        try {
+          map->remove(c.mntns);
+        } catch (const Error& e) {
+          warn(e.what());
         }
       });
     }

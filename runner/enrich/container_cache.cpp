@@ -36,9 +36,8 @@ std::vector<std::unique_ptr<ContainerSource>> make_sources(
              "runtime's state directory only");
       }
     } else {
-      throw Error(ErrorCode::InvalidArgument,
-                  "--runtimes: unknown runtime \"" + runtime +
-                      "\" (docker, containerd, cri-o, podman)");
+      throw Error(ErrorCode::InvalidArgument, "--runtimes: unknown runtime \"" + runtime +
+                                                  "\" (docker, containerd, cri-o, podman)");
     }
   }
   for (const auto& [runtime, root] : options.oci_roots) {
@@ -93,6 +92,11 @@ void ContainerCache::on_added(OnAdded callback) {
   for (const auto& [ns, c] : by_mntns_) on_added_(*c);
 }
 
+void ContainerCache::on_stopped(OnStopped callback) {
+  std::lock_guard lock(mutex_);
+  on_stopped_ = std::move(callback);
+}
+
 void ContainerCache::refresh() {
   std::lock_guard lock(mutex_);
   refresh_locked();
@@ -121,10 +125,13 @@ void ContainerCache::refresh_locked() {
     state.failing = false;
     state.warned = false;
     const int rank = state.source->rank();
+    state.listed.clear();
     for (auto& c : found) {
       const uint64_t ns = c.mntns;
+      state.listed.insert(ns);
       auto it = by_mntns_.find(ns);
-      const bool is_new = it == by_mntns_.end() || it->second->id != c.id;
+      const bool was_stopped = stopped_.erase(ns) > 0;
+      const bool is_new = it == by_mntns_.end() || it->second->id != c.id || was_stopped;
       // The same container seen by an engine and by its runtime's state dir: the engine's
       // view (with the name) wins, also when the engine misses one refresh.
       if (!is_new && rank_[ns] < rank) continue;
@@ -135,6 +142,14 @@ void ContainerCache::refresh_locked() {
       by_mntns_[ns] = ptr;
       if (changed && on_added_) on_added_(*ptr);
     }
+  }
+  // Stopped: no source lists it any more. A source that cannot be read keeps its last list,
+  // so an outage never stops a container.
+  for (const auto& [ns, c] : by_mntns_) {
+    bool listed = false;
+    for (const auto& state : sources_) listed = listed || state.listed.count(ns) > 0;
+    if (listed || !stopped_.insert(ns).second) continue;
+    if (on_stopped_) on_stopped_(*c);
   }
 }
 
@@ -156,7 +171,8 @@ std::vector<ContainerCache::Ptr> ContainerCache::containers() const {
   return out;
 }
 
-void ContainerCache::watch(const std::vector<std::string>& dirs, std::chrono::milliseconds interval) {
+void ContainerCache::watch(const std::vector<std::string>& dirs,
+                           std::chrono::milliseconds interval) {
   inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   stop_fd_ = eventfd(0, EFD_CLOEXEC);
   if (stop_fd_ < 0) throw Error(ErrorCode::Internal, "eventfd failed");

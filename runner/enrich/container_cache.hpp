@@ -10,8 +10,8 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -31,8 +31,8 @@ struct SourceOptions {
   // Paths the user typed: a missing endpoint is then worth a warning.
   std::set<std::string> explicit_paths;
   // OCI runtime state dirs, scanned whatever --runtimes says: they are not engines.
-  std::vector<std::pair<std::string, std::string>> oci_roots = {
-      {"runc", "/run/runc"}, {"crun", "/run/crun"}};
+  std::vector<std::pair<std::string, std::string>> oci_roots = {{"runc", "/run/runc"},
+                                                                {"crun", "/run/crun"}};
   // runc roots of containerd shims (/run/containerd/runc/<namespace>), one level deeper.
   std::string containerd_runc_root = "/run/containerd/runc";
 };
@@ -51,6 +51,7 @@ class ContainerCache {
  public:
   using Warn = std::function<void(const std::string&)>;
   using OnAdded = std::function<void(const Container&)>;
+  using OnStopped = std::function<void(const Container&)>;
   using Ptr = std::shared_ptr<const Container>;
 
   ContainerCache(std::vector<std::unique_ptr<ContainerSource>> sources, Warn warn);
@@ -61,6 +62,10 @@ class ContainerCache {
   // Called (under the cache's lock) for every container seen for the first time or under a
   // new name, and right away for the ones already known.
   void on_added(OnAdded callback);
+
+  // Called (under the cache's lock) once a known container is listed by no source any more:
+  // its mount namespace id may be reused from then on.
+  void on_stopped(OnStopped callback);
 
   // Re-reads every source now.
   void refresh();
@@ -79,9 +84,10 @@ class ContainerCache {
   using Clock = std::chrono::steady_clock;
   struct SourceState {
     std::unique_ptr<ContainerSource> source;
-    bool failing = false;         // retried on the back-off below
-    bool warned = false;          // one warning per outage
+    bool failing = false;  // retried on the back-off below
+    bool warned = false;   // one warning per outage
     Clock::time_point retry_at{};
+    std::set<uint64_t> listed;  // mount namespaces in its last successful list
   };
   void refresh_locked();
   void watch_loop(std::chrono::milliseconds interval);
@@ -91,16 +97,18 @@ class ContainerCache {
   std::vector<SourceState> sources_;
   Warn warn_;
   OnAdded on_added_;
+  OnStopped on_stopped_;
   // A container stays known after it stops, so late events from its ring-buffer backlog are
   // still enriched; a new container in the same namespace replaces it.
   std::unordered_map<uint64_t, Ptr> by_mntns_;
+  std::set<uint64_t> stopped_;
   std::unordered_map<uint64_t, int> rank_;
   std::set<uint64_t> host_mntns_;
   Clock::time_point last_refresh_{};
   std::chrono::milliseconds miss_interval_{200};
   int inotify_fd_ = -1;
   std::unordered_map<int, std::pair<std::string, int>> watched_;  // wd -> dir, depth
-  int stop_fd_ = -1;  // eventfd that ends the watcher
+  int stop_fd_ = -1;                                              // eventfd that ends the watcher
   std::thread watcher_;
 };
 

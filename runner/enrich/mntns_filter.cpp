@@ -31,12 +31,14 @@ bool enable_mntns_filter(struct bpf_object* obj) {
     const struct btf_var_secinfo* info = btf_var_secinfos(t);
     for (uint16_t i = 0; i < btf_vlen(t); ++i, ++info) {
       const struct btf_type* var = btf__type_by_id(btf, info->type);
-      if (!btf_is_var(var) || std::string_view(btf__name_by_offset(btf, var->name_off)) != kFlagName) {
+      if (!btf_is_var(var) ||
+          std::string_view(btf__name_by_offset(btf, var->name_off)) != kFlagName) {
         continue;
       }
       struct bpf_map* map;
       bpf_object__for_each_map(map, obj) {
-        if (!bpf_map__is_internal(map) || !std::string_view(bpf_map__name(map)).ends_with(section)) {
+        if (!bpf_map__is_internal(map) ||
+            !std::string_view(bpf_map__name(map)).ends_with(section)) {
           continue;
         }
         size_t size = 0;
@@ -66,6 +68,14 @@ void MntnsFilterMap::add(uint64_t mntns) {
   if (bpf_map_update_elem(fd_, &mntns, &one, BPF_ANY) != 0) {
     throw Error(ErrorCode::Kernel, std::string("adding mount namespace ") + std::to_string(mntns) +
                                        " to " + kMapName + ": " + std::strerror(errno));
+  }
+}
+
+void MntnsFilterMap::remove(uint64_t mntns) {
+  if (bpf_map_delete_elem(fd_, &mntns) != 0 && errno != ENOENT) {
+    throw Error(ErrorCode::Kernel, std::string("removing mount namespace ") +
+                                       std::to_string(mntns) + " from " + kMapName + ": " +
+                                       std::strerror(errno));
   }
 }
 

@@ -19,6 +19,8 @@ class MntnsFilterMap {
   explicit MntnsFilterMap(struct bpf_object* obj);
   // Throws Error(Kernel) naming the map when the update fails (e.g. the map is full).
   void add(uint64_t mntns);
+  // Removing a namespace that is not in the map is not an error.
+  void remove(uint64_t mntns);
   int fd() const { return fd_; }
 
  private:

@@ -44,29 +44,56 @@ assert '' not in names, 'event without a container shown without --host'
 " && pass "enrichment of running and mid-run containers; host events dropped without --host" ||
   fail "enrichment (see above; output in $out)"
 
-# 2. -c selects in the kernel: the filter map holds exactly the selected container's mntns.
-out=$work/select.json
-run_ig "$out" "$ref" -o json --timeout 3 --verify-image=false -c "$a"
-map_ids=$(bpftool map show -j | python3 -c '
+# The mount namespaces in every loaded gadget_mntns_filter_map (one ig runs at a time here).
+filter_map_keys() {
+  local map_ids keys="" id
+  map_ids=$(bpftool map show -j | python3 -c '
 import json, sys
 print(" ".join(str(m["id"]) for m in json.load(sys.stdin) if m.get("name", "").startswith("gadget_mntns_fi")))')
-[ -n "$map_ids" ] || fail "-c: no gadget_mntns_filter_map loaded"
-keys=""
-for id in $map_ids; do
-  keys="$keys $(bpftool map dump id "$id" -j | python3 -c '
+  [ -n "$map_ids" ] || { fail "-c: no gadget_mntns_filter_map loaded"; return; }
+  for id in $map_ids; do
+    keys="$keys $(bpftool map dump id "$id" -j | python3 -c '
 import json, sys
 for e in json.load(sys.stdin):
     k = e["key"]
     print(int.from_bytes(bytes(int(x, 16) for x in k), "little") if isinstance(k, list) else k)')"
-done
+  done
+  echo $keys
+}
+
+# 2. -c selects in the kernel: the filter map holds exactly the selected container's mntns.
+out=$work/select.json
+run_ig "$out" "$ref" -o json --timeout 3 --verify-image=false -c "$a"
+keys=$(filter_map_keys)
 wait_ig "$out"
 want=$(container_mntns "$a")
-[ "$(echo $keys)" = "$want" ] && pass "-c fills the filter map with the selected mntns ($want)" ||
+[ "$keys" = "$want" ] && pass "-c fills the filter map with the selected mntns ($want)" ||
   fail "-c $a: filter map keys '$keys', want '$want'"
 json_check "$out" "
 names = {r['runtime']['containerName'] for r in rows}
 assert names == {'$a'}, f'-c $a: containers seen {names}'
 " && pass "-c shows only the selected container" || fail "-c selection (output in $out)"
+
+# 2b. A selected container that stops leaves the filter map: the kernel may give its mount
+# namespace id to a later process.
+short=igt-short-$$
+start_container "$short" 'sleep 100'
+short_ns=$(container_mntns "$short")
+out=$work/stopped.json
+run_ig "$out" "$ref" -o json --timeout 30 --verify-image=false -c "$short,$a"
+keys=$(filter_map_keys | tr ' ' '\n' | sort -n | xargs)
+want=$(printf '%s\n' "$short_ns" "$(container_mntns "$a")" | sort -n | xargs)
+[ "$keys" = "$want" ] || fail "-c $short,$a: filter map keys '$keys' before the stop, want '$want'"
+podman_ rm -f -t 0 "$short" > /dev/null
+for _ in $(seq 50); do
+  keys=$(filter_map_keys)
+  [[ " $keys " != *" $short_ns "* ]] && break
+  sleep 0.1
+done
+[ "$keys" = "$(container_mntns "$a")" ] && pass "a stopped container leaves the filter map" ||
+  fail "after stopping $short: filter map keys '$keys', want only $a's"
+kill -INT "$ig_pid"
+wait_ig "$out"
 
 # 3. Exclusion: -c '!a' shows the others but not a.
 out=$work/exclude.json

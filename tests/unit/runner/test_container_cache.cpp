@@ -1,0 +1,106 @@
+// How the container cache merges what its sources list over refreshes: new containers are
+// announced once, and a container counts as stopped only when no source lists it any more (a
+// source that cannot be read keeps its last answer).
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "runner/enrich/container_cache.hpp"
+#include "util/error.hpp"
+
+namespace ig::runner::enrich {
+namespace {
+
+// A source whose answer the test sets; `reachable = false` makes it throw as an engine whose
+// socket stopped answering does.
+struct ScriptedSource : ContainerSource {
+  std::vector<Container> answer;
+  bool reachable = true;
+  std::string describe() const override { return "scripted"; }
+  int rank() const override { return 0; }
+  std::vector<Container> list(const std::function<void(const std::string&)>&) override {
+    if (!reachable) throw Error(ErrorCode::Network, "scripted source unreachable");
+    return answer;
+  }
+  bool present() const override { return true; }
+};
+
+Container container(const std::string& name, uint64_t mntns) {
+  Container c;
+  c.id = name + "-id";
+  c.name = name;
+  c.mntns = mntns;
+  return c;
+}
+
+struct Fixture : ::testing::Test {
+  ScriptedSource* first = nullptr;
+  ScriptedSource* second = nullptr;
+  std::unique_ptr<ContainerCache> cache;
+  std::vector<std::string> added, stopped;
+
+  void SetUp() override {
+    auto a = std::make_unique<ScriptedSource>();
+    auto b = std::make_unique<ScriptedSource>();
+    first = a.get();
+    second = b.get();
+    std::vector<std::unique_ptr<ContainerSource>> sources;
+    sources.push_back(std::move(a));
+    sources.push_back(std::move(b));
+    cache = std::make_unique<ContainerCache>(std::move(sources), [](const std::string&) {});
+    cache->on_added([this](const Container& c) { added.push_back(c.name); });
+    cache->on_stopped([this](const Container& c) { stopped.push_back(c.name); });
+  }
+};
+
+using ContainerCacheTest = Fixture;
+
+TEST_F(ContainerCacheTest, StoppedOnceWhenNoSourceListsItAndStillEnriched) {
+  first->answer = {container("a", 101), container("b", 102)};
+  cache->refresh();
+  EXPECT_EQ(added, (std::vector<std::string>{"a", "b"}));
+  first->answer = {container("a", 101)};
+  cache->refresh();
+  cache->refresh();
+  EXPECT_EQ(stopped, (std::vector<std::string>{"b"}));
+  // Late events of the stopped container are still enriched.
+  ASSERT_NE(cache->lookup(102), nullptr);
+  EXPECT_EQ(cache->lookup(102)->name, "b");
+}
+
+TEST_F(ContainerCacheTest, ListedByAnotherSourceIsNotStopped) {
+  first->answer = {container("a", 101)};
+  second->answer = {container("a", 101)};
+  cache->refresh();
+  first->answer = {};
+  cache->refresh();
+  EXPECT_TRUE(stopped.empty());
+  second->answer = {};
+  cache->refresh();
+  EXPECT_EQ(stopped, (std::vector<std::string>{"a"}));
+}
+
+TEST_F(ContainerCacheTest, UnreachableSourceKeepsItsContainersRunning) {
+  first->answer = {container("a", 101)};
+  cache->refresh();
+  first->reachable = false;
+  cache->refresh();
+  EXPECT_TRUE(stopped.empty());
+}
+
+TEST_F(ContainerCacheTest, NewContainerInAReusedNamespaceIsAddedAgain) {
+  first->answer = {container("a", 101)};
+  cache->refresh();
+  first->answer = {};
+  cache->refresh();
+  first->answer = {container("c", 101)};
+  cache->refresh();
+  EXPECT_EQ(added, (std::vector<std::string>{"a", "c"}));
+  first->answer = {};
+  cache->refresh();
+  EXPECT_EQ(stopped, (std::vector<std::string>{"a", "c"}));
+}
+
+}  // namespace
+}  // namespace ig::runner::enrich
