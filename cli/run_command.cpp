@@ -59,6 +59,9 @@ void add_run_command(CLI::App& app) {
                   "Podman API socket (default /run/podman/podman.sock)");
   cmd->add_option("--crio-socketpath", options->crio_socketpath,
                   "CRI-O socket (default /run/crio/crio.sock)");
+  cmd->add_option("--containerd-namespace", options->containerd_namespace,
+                  "Only containerd containers of this namespace (default: every namespace; "
+                  "upstream ig reads only k8s.io unless told)");
 
   cmd->callback([cmd, options, help] {
     options->gadget_args = cmd->remaining();

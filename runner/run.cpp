@@ -152,6 +152,7 @@ std::unique_ptr<enrich::ContainerCache> make_container_cache(const RunOptions& o
   set_path(sources.containerd_socket, options.containerd_socketpath);
   set_path(sources.podman_socket, options.podman_socketpath);
   set_path(sources.crio_socket, options.crio_socketpath);
+  sources.containerd_namespace = options.containerd_namespace;
   auto cache = std::make_unique<enrich::ContainerCache>(enrich::make_sources(sources, warn), warn);
   cache->refresh();
   cache->watch(enrich::watch_dirs(sources), std::chrono::seconds(1));

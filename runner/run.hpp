@@ -29,6 +29,7 @@ struct RunOptions {
   std::string containerd_socketpath;
   std::string podman_socketpath;
   std::string crio_socketpath;
+  std::string containerd_namespace;  // empty: every namespace
 };
 
 // Runs the gadget until timeout or signal. Returns the process exit code; throws ig::Error

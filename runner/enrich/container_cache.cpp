@@ -12,6 +12,14 @@
 
 namespace ig::runner::enrich {
 namespace fs = std::filesystem;
+namespace {
+
+bool in_containerd_namespace(const SourceOptions& options, const fs::path& namespace_dir) {
+  return options.containerd_namespace.empty() ||
+         namespace_dir.filename() == options.containerd_namespace;
+}
+
+}  // namespace
 
 std::vector<std::unique_ptr<ContainerSource>> make_sources(
     const SourceOptions& options, const std::function<void(const std::string&)>& warn) {
@@ -25,9 +33,10 @@ std::vector<std::unique_ptr<ContainerSource>> make_sources(
       // ig reads containerd's task state next to its socket rather than speaking gRPC; the
       // default layout keeps both under /run/containerd.
       const fs::path dir = fs::path(options.containerd_socket).parent_path();
-      sources.push_back(make_containerd_state_source(dir.string()));
+      sources.push_back(make_containerd_state_source(dir.string(), options.containerd_namespace));
       if (fs::is_directory(dir / "state")) {
-        sources.push_back(make_containerd_state_source((dir / "state").string()));
+        sources.push_back(
+            make_containerd_state_source((dir / "state").string(), options.containerd_namespace));
       }
     } else if (runtime == "cri-o") {
       if (fs::exists(options.crio_socket)) {
@@ -45,6 +54,7 @@ std::vector<std::unique_ptr<ContainerSource>> make_sources(
   }
   std::error_code ec;
   for (const auto& ns : fs::directory_iterator(options.containerd_runc_root, ec)) {
+    if (!in_containerd_namespace(options, ns.path())) continue;
     sources.push_back(make_oci_state_source("containerd", ns.path().string()));
   }
   // Endpoints the user named must exist; defaults that do not are simply not installed.
@@ -61,7 +71,7 @@ std::vector<std::string> watch_dirs(const SourceOptions& options) {
     if (fs::is_directory(root, ec)) dirs.push_back(root);
   }
   for (const auto& ns : fs::directory_iterator(options.containerd_runc_root, ec)) {
-    dirs.push_back(ns.path().string());
+    if (in_containerd_namespace(options, ns.path())) dirs.push_back(ns.path().string());
   }
   return dirs;
 }

@@ -35,6 +35,8 @@ struct SourceOptions {
                                                                 {"crun", "/run/crun"}};
   // runc roots of containerd shims (/run/containerd/runc/<namespace>), one level deeper.
   std::string containerd_runc_root = "/run/containerd/runc";
+  // --containerd-namespace: containerd's containers of this namespace only; empty: all.
+  std::string containerd_namespace;
 };
 
 // Builds the sources for `options`. Throws Error(InvalidArgument) for an unknown runtime name.

@@ -61,9 +61,9 @@ std::string string_at(const json& j, const char* key) {
 }
 
 // The name a container had under its engine, from the OCI annotations engines write.
-constexpr const char* kNameAnnotations[] = {
-    "io.kubernetes.cri.container-name", "io.kubernetes.container.name", "nerdctl/name",
-    "io.podman.annotations.name", "io.container.name"};
+constexpr const char* kNameAnnotations[] = {"io.kubernetes.cri.container-name",
+                                            "io.kubernetes.container.name", "nerdctl/name",
+                                            "io.podman.annotations.name", "io.container.name"};
 
 // ---------------------------------------------------------------------------------------------
 // Docker Engine API
@@ -86,7 +86,8 @@ class DockerApiSource : public ContainerSource {
     long status = 0;
     std::string body = get("/v1.40/containers/json", status);
     if (status != 200) {
-      throw Error(ErrorCode::Io, describe() + ": GET /containers/json: HTTP " + std::to_string(status));
+      throw Error(ErrorCode::Io,
+                  describe() + ": GET /containers/json: HTTP " + std::to_string(status));
     }
     json list = json::parse(body, nullptr, false);
     if (!list.is_array()) {
@@ -101,8 +102,8 @@ class DockerApiSource : public ContainerSource {
       c.runtime = runtime_;
       c.image = string_at(item, "Image");
       c.image_digest = string_at(item, "ImageID");
-      if (auto names = item.find("Names"); names != item.end() && names->is_array() &&
-                                           !names->empty() && (*names)[0].is_string()) {
+      if (auto names = item.find("Names");
+          names != item.end() && names->is_array() && !names->empty() && (*names)[0].is_string()) {
         c.name = (*names)[0].get<std::string>();
         if (!c.name.empty() && c.name[0] == '/') c.name.erase(0, 1);
       }
@@ -183,8 +184,10 @@ uint32_t parse_pid(const std::string& text) {
 
 class ContainerdStateSource : public ContainerSource {
  public:
-  explicit ContainerdStateSource(std::string root)
-      : root_(std::move(root)), tasks_(fs::path(root_) / "io.containerd.runtime.v2.task") {}
+  ContainerdStateSource(std::string root, std::string only_namespace)
+      : root_(std::move(root)),
+        tasks_(fs::path(root_) / "io.containerd.runtime.v2.task"),
+        only_namespace_(std::move(only_namespace)) {}
 
   std::string describe() const override { return "containerd (" + tasks_.string() + ")"; }
   int rank() const override { return 1; }
@@ -195,6 +198,7 @@ class ContainerdStateSource : public ContainerSource {
     std::error_code ec;
     if (!fs::is_directory(tasks_, ec)) return out;
     for (const auto& ns : fs::directory_iterator(tasks_, ec)) {
+      if (!only_namespace_.empty() && ns.path().filename() != only_namespace_) continue;
       std::error_code ec2;
       for (const auto& dir : fs::directory_iterator(ns.path(), ec2)) {
         Container c;
@@ -214,6 +218,7 @@ class ContainerdStateSource : public ContainerSource {
  private:
   std::string root_;
   fs::path tasks_;
+  std::string only_namespace_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -325,8 +330,9 @@ std::unique_ptr<ContainerSource> make_docker_api_source(const std::string& runti
   return std::make_unique<DockerApiSource>(runtime, socket_path);
 }
 
-std::unique_ptr<ContainerSource> make_containerd_state_source(const std::string& state_root) {
-  return std::make_unique<ContainerdStateSource>(state_root);
+std::unique_ptr<ContainerSource> make_containerd_state_source(const std::string& state_root,
+                                                              const std::string& only_namespace) {
+  return std::make_unique<ContainerdStateSource>(state_root, only_namespace);
 }
 
 std::unique_ptr<ContainerSource> make_oci_state_source(const std::string& runtime,

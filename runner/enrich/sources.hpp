@@ -33,8 +33,10 @@ std::unique_ptr<ContainerSource> make_docker_api_source(const std::string& runti
                                                         const std::string& socket_path);
 
 // containerd's v2 task state: <root>/io.containerd.runtime.v2.task/<namespace>/<id>/{init.pid,
-// config.json}. The container id is its name unless an annotation gives one.
-std::unique_ptr<ContainerSource> make_containerd_state_source(const std::string& state_root);
+// config.json}, of namespace `only_namespace` or, when empty, of all. The container id is its
+// name unless an annotation gives one.
+std::unique_ptr<ContainerSource> make_containerd_state_source(const std::string& state_root,
+                                                              const std::string& only_namespace);
 
 // An OCI runtime's state directory: runc (<root>/<id>/state.json) or crun (<root>/<id>/status).
 // Names come from annotations in the bundle's config.json, else the id.
