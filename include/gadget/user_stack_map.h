@@ -217,36 +217,143 @@ struct {
 	__type(value, __u8);
 } ig_ustack_seen SEC(".maps");
 
-struct gadget_ustack_frames {
+/* Per-CPU scratch: the frames of the stack being recorded and the mapping found last. */
+struct gadget_ustack_scratch {
 	__u64 ips[GADGET_USER_MAX_STACK_DEPTH + 1]; /* a power of two, so an index can be masked */
+	__u64 last_start; /* consecutive frames often share a mapping */
+	__u64 last_end;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, u32);
-	__type(value, struct gadget_ustack_frames);
+	__type(value, struct gadget_ustack_scratch);
 } ig_ustack_scratch SEC(".maps");
 
 static const struct gadget_ustack_file ig_empty_ustack_file = {};
 
-struct gadget_ustack_vma {
-	__u64 start;
-	__u64 end;
-	__u64 pgoff;
-	struct file *file;
+/*
+ * The VMA holding `addr`, found by walking the mm's VMA tree directly: bpf_find_vma() would
+ * need a callback, and a program with one does not even load on kernels before v5.13. The
+ * reads are unlocked probe reads; a mapping changed concurrently can give a wrong answer,
+ * which user space rejects by checking the file's inode and mtime.
+ */
+
+/* Before v6.1: a red-black tree. */
+struct mm_struct___rb {
+	struct rb_root mm_rb;
 };
 
-static long gadget_ustack_vma_found(struct task_struct *task, struct vm_area_struct *vma,
-				    void *data)
-{
-	struct gadget_ustack_vma *out = data;
+struct vm_area_struct___rb {
+	struct rb_node vm_rb;
+};
 
-	out->start = BPF_CORE_READ(vma, vm_start);
-	out->end = BPF_CORE_READ(vma, vm_end);
-	out->pgoff = BPF_CORE_READ(vma, vm_pgoff);
-	out->file = BPF_CORE_READ(vma, vm_file);
-	return 0;
+static __always_inline struct vm_area_struct *gadget_ustack_find_vma_rb(struct mm_struct *mm,
+									u64 addr)
+{
+	struct mm_struct___rb *rb_mm = (void *)mm;
+	struct rb_node *node = BPF_CORE_READ(rb_mm, mm_rb.rb_node);
+	u64 offset = bpf_core_field_offset(struct vm_area_struct___rb, vm_rb);
+
+	for (int depth = 0; depth < 48 && node; depth++) {
+		struct vm_area_struct *vma = (void *)node - offset;
+
+		if (addr < BPF_CORE_READ(vma, vm_end)) {
+			if (addr >= BPF_CORE_READ(vma, vm_start))
+				return vma;
+			node = BPF_CORE_READ(node, rb_left);
+		} else {
+			node = BPF_CORE_READ(node, rb_right);
+		}
+	}
+	return NULL;
+}
+
+/* Since v6.1: a maple tree (lib/maple_tree.c: mtree_lookup_walk). Encoded node pointers
+ * carry the node type in bits 3-6, the root's also 0x2 in its low bits; leaves hold the VMA
+ * pointers. */
+#define GADGET_MAPLE_NODE_MASK 255UL
+#define GADGET_MAPLE_TYPE_SHIFT 3
+#define GADGET_MAPLE_TYPE_MASK 15
+#define GADGET_MAPLE_MAX_DEPTH 8
+#define GADGET_MAPLE_RANGE64_PIVOTS 15
+#define GADGET_MAPLE_ARANGE64_PIVOTS 9
+
+static __always_inline struct vm_area_struct *gadget_ustack_find_vma_mt(struct mm_struct *mm,
+									u64 addr)
+{
+	const u32 leaf_64 = bpf_core_enum_value(enum maple_type, maple_leaf_64);
+	const u32 range_64 = bpf_core_enum_value(enum maple_type, maple_range_64);
+	const u32 arange_64 = bpf_core_enum_value(enum maple_type, maple_arange_64);
+	unsigned long entry = (unsigned long)BPF_CORE_READ(mm, mm_mt.ma_root);
+	unsigned long max = ~0UL;
+	unsigned long pivots[GADGET_MAPLE_RANGE64_PIVOTS];
+
+	if ((entry & 3) != 2 || entry < 4096)
+		return NULL; /* the root is a single entry, not a node: no VMA tree to speak of */
+	for (int depth = 0; depth < GADGET_MAPLE_MAX_DEPTH; depth++) {
+		void *node = (void *)(entry & ~GADGET_MAPLE_NODE_MASK);
+		u32 type = (entry >> GADGET_MAPLE_TYPE_SHIFT) & GADGET_MAPLE_TYPE_MASK;
+		u32 end, offset;
+
+		if (entry < 4096)
+			return NULL;
+		if (type == arange_64) {
+			struct maple_arange_64 *n = node;
+
+			__builtin_memset(pivots, 0, sizeof(pivots));
+			bpf_core_read(pivots, GADGET_MAPLE_ARANGE64_PIVOTS * sizeof(pivots[0]),
+				      &n->pivot);
+			end = BPF_CORE_READ(n, meta.end);
+		} else if (type == range_64 || type == leaf_64) {
+			struct maple_range_64 *n = node;
+
+			bpf_core_read(pivots, sizeof(pivots), &n->pivot);
+			/* ma_data_end(): the metadata shares the last slot, used only when free */
+			if (pivots[GADGET_MAPLE_RANGE64_PIVOTS - 1] == 0)
+				end = BPF_CORE_READ(n, meta.end);
+			else if (pivots[GADGET_MAPLE_RANGE64_PIVOTS - 1] == max)
+				end = GADGET_MAPLE_RANGE64_PIVOTS - 1;
+			else
+				end = GADGET_MAPLE_RANGE64_PIVOTS;
+		} else {
+			return NULL;
+		}
+		/* the first slot whose pivot (inclusive upper bound) reaches addr, else the last */
+		offset = end;
+		for (u32 i = 0; i < GADGET_MAPLE_RANGE64_PIVOTS; i++) {
+			if (i >= end)
+				break;
+			if (pivots[i] >= addr) {
+				offset = i;
+				max = pivots[i];
+				break;
+			}
+		}
+		if (type == arange_64) {
+			struct maple_arange_64 *n = node;
+
+			if (offset > GADGET_MAPLE_ARANGE64_PIVOTS)
+				return NULL;
+			entry = (unsigned long)BPF_CORE_READ(n, slot[offset]);
+		} else {
+			struct maple_range_64 *n = node;
+
+			if (offset > GADGET_MAPLE_RANGE64_PIVOTS)
+				return NULL;
+			entry = (unsigned long)BPF_CORE_READ(n, slot[offset]);
+		}
+		if (type == leaf_64) {
+			struct vm_area_struct *vma = (void *)entry;
+
+			if (vma && addr >= BPF_CORE_READ(vma, vm_start) &&
+			    addr < BPF_CORE_READ(vma, vm_end))
+				return vma;
+			return NULL;
+		}
+	}
+	return NULL;
 }
 
 /* Path of `file` from its filesystem's root: mount points are not crossed on purpose, user
@@ -278,96 +385,99 @@ static __always_inline void gadget_ustack_record_path(struct file *file,
 	out->path_start = pos;
 }
 
-struct gadget_ustack_walk {
-	__u32 tgid;
-	__u32 base_addr_hash;
-	__u64 last_start; /* the previous frame's mapping: consecutive frames often share one */
-	__u64 last_end;
-};
-
-static long gadget_ustack_record_frame(__u32 index, void *data)
+/*
+ * Records the mapping of frame `index` of the scratch stack for process image (tgid,
+ * base_addr_hash). A global function: the verifier checks it once, not once per frame.
+ */
+__attribute__((noinline)) int gadget_ustack_record_frame(u32 index, u32 tgid, u32 base_addr_hash)
 {
-	struct gadget_ustack_walk *walk = data;
 	struct gadget_ustack_mapping_key key = {};
 	struct gadget_ustack_mapping mapping = {};
-	struct gadget_ustack_vma vma = {};
-	struct gadget_ustack_frames *frames;
-	struct gadget_ustack_file *file;
-	struct file *vm_file;
+	struct gadget_ustack_scratch *scratch;
+	struct gadget_ustack_file *recorded;
+	struct vm_area_struct *vma;
+	struct task_struct *task;
+	struct mm_struct *mm;
 	struct inode *inode;
+	struct file *file;
 	const u32 zero = 0;
-	dev_t dev;
-	u64 ip;
+	u64 ip, start, end;
 
-	frames = bpf_map_lookup_elem(&ig_ustack_scratch, &zero);
-	if (!frames)
-		return 1;
-	/* index < GADGET_USER_MAX_STACK_DEPTH (bpf_loop's count); the mask tells the verifier */
-	ip = frames->ips[index & GADGET_USER_MAX_STACK_DEPTH];
-	if (ip == 0)
-		return 1;
-	if (ip >= walk->last_start && ip < walk->last_end)
+	scratch = bpf_map_lookup_elem(&ig_ustack_scratch, &zero);
+	if (!scratch)
 		return 0;
-	if (bpf_find_vma(bpf_get_current_task_btf(), ip, gadget_ustack_vma_found, &vma, 0) ||
-	    !vma.file)
+	ip = scratch->ips[index & GADGET_USER_MAX_STACK_DEPTH];
+	if (ip == 0 || (ip >= scratch->last_start && ip < scratch->last_end))
 		return 0;
-	walk->last_start = vma.start;
-	walk->last_end = vma.end;
 
-	key.tgid = walk->tgid;
-	key.base_addr_hash = walk->base_addr_hash;
-	key.vm_start = vma.start;
+	task = (struct task_struct *)bpf_get_current_task();
+	mm = BPF_CORE_READ(task, mm);
+	if (!mm)
+		return 0;
+	if (bpf_core_field_exists(struct mm_struct___rb, mm_rb))
+		vma = gadget_ustack_find_vma_rb(mm, ip);
+	else
+		vma = gadget_ustack_find_vma_mt(mm, ip);
+	if (!vma)
+		return 0;
+	start = BPF_CORE_READ(vma, vm_start);
+	end = BPF_CORE_READ(vma, vm_end);
+	scratch->last_start = start;
+	scratch->last_end = end;
+	file = BPF_CORE_READ(vma, vm_file);
+	if (!file)
+		return 0;
+
+	key.tgid = tgid;
+	key.base_addr_hash = base_addr_hash;
+	key.vm_start = start;
 	if (bpf_map_lookup_elem(&ig_ustack_mappings, &key))
 		return 0;
-
-	vm_file = vma.file; /* a plain variable: CO-RE must not relocate the local struct */
-	inode = BPF_CORE_READ(vm_file, f_inode);
-	dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	mapping.vm_end = vma.end;
-	mapping.vm_pgoff = vma.pgoff;
-	mapping.file.dev = dev;
+	inode = BPF_CORE_READ(file, f_inode);
+	mapping.vm_end = end;
+	mapping.vm_pgoff = BPF_CORE_READ(vma, vm_pgoff);
+	mapping.file.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	mapping.file.inode = BPF_CORE_READ(inode, i_ino);
 	gadget_inode_get_mtime(inode, &mapping.file.mtime_sec, &mapping.file.mtime_nsec);
 	bpf_map_update_elem(&ig_ustack_mappings, &key, &mapping, BPF_ANY);
 
-	if (bpf_map_lookup_elem(&ig_ustack_files, &mapping.file))
-		return 0;
-	if (bpf_map_update_elem(&ig_ustack_files, &mapping.file, &ig_empty_ustack_file,
+	if (bpf_map_lookup_elem(&ig_ustack_files, &mapping.file) ||
+	    bpf_map_update_elem(&ig_ustack_files, &mapping.file, &ig_empty_ustack_file,
 				BPF_NOEXIST))
 		return 0;
-	file = bpf_map_lookup_elem(&ig_ustack_files, &mapping.file);
-	if (file)
-		gadget_ustack_record_path(vm_file, file);
+	recorded = bpf_map_lookup_elem(&ig_ustack_files, &mapping.file);
+	if (recorded)
+		gadget_ustack_record_path(file, recorded);
 	return 0;
 }
 
-/* Needs bpf_find_vma and bpf_loop (v5.17); older kernels keep the /proc-only behaviour. */
 static __always_inline void gadget_ustack_record_mappings(void *ctx, struct gadget_user_stack *ustack)
 {
 	struct gadget_ustack_seen_key seen = {};
-	struct gadget_ustack_walk walk = {};
-	struct gadget_ustack_frames *frames;
+	struct gadget_ustack_scratch *scratch;
 	const u32 zero = 0;
 	const u8 one = 1;
 
-	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma) ||
-	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop) ||
-	    (int)ustack->stack_id < 0)
+	if ((int)ustack->stack_id < 0)
 		return;
 	seen.tgid = ustack->tgid_level0;
 	seen.base_addr_hash = ustack->base_addr_hash;
 	seen.stack_id = ustack->stack_id;
 	if (bpf_map_update_elem(&ig_ustack_seen, &seen, &one, BPF_NOEXIST))
 		return;
-	frames = bpf_map_lookup_elem(&ig_ustack_scratch, &zero);
-	if (!frames)
+	scratch = bpf_map_lookup_elem(&ig_ustack_scratch, &zero);
+	if (!scratch)
 		return;
-	if (bpf_get_stack(ctx, frames->ips, GADGET_USER_MAX_STACK_DEPTH * sizeof(__u64),
+	if (bpf_get_stack(ctx, scratch->ips, GADGET_USER_MAX_STACK_DEPTH * sizeof(__u64),
 			  BPF_F_USER_STACK) <= 0)
 		return;
-	walk.tgid = ustack->tgid_level0;
-	walk.base_addr_hash = ustack->base_addr_hash;
-	bpf_loop(GADGET_USER_MAX_STACK_DEPTH, gadget_ustack_record_frame, &walk, 0);
+	scratch->last_start = 0;
+	scratch->last_end = 0;
+	for (u32 i = 0; i < GADGET_USER_MAX_STACK_DEPTH; i++) {
+		if (scratch->ips[i] == 0)
+			break;
+		gadget_ustack_record_frame(i, ustack->tgid_level0, ustack->base_addr_hash);
+	}
 }
 
 /* Separate subprograms so each program type references only its own prog array. */

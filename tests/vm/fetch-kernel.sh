@@ -1,17 +1,44 @@
 #!/bin/bash
 # fetch-kernel.sh LABEL — print the path of a cached Debian stock cloud kernel (vmlinuz).
-#   LABEL: 6.1  -> current target of the meta package linux-image-cloud-amd64
+#   LABEL: 5.10 -> newest Debian 11 (bullseye) cloud kernel
+#          6.1  -> current target of the meta package linux-image-cloud-amd64
 #          6.12 -> current target of the meta package linux-image-6.12-cloud-amd64
 # Cache: $IG_TEST_KERNEL_CACHE (default /var/cache/ig-tests/kernels). Only boot/vmlinuz-* is kept.
 set -euo pipefail
 
-label=${1:?usage: fetch-kernel.sh 6.1|6.12}
+label=${1:?usage: fetch-kernel.sh 5.10|6.1|6.12}
 cache=${IG_TEST_KERNEL_CACHE:-/var/cache/ig-tests/kernels}
 
+# Debian 11's kernel is not in this host's apt sources: the newest bullseye cloud kernel,
+# from the archive's package index.
+fetch_bullseye() {
+  local index=http://deb.debian.org/debian/dists/bullseye/main/binary-amd64/Packages.xz
+  local file kver vmlinuz
+  file=$(curl -fsSL "$index" | xz -d |
+    sed -n 's|^Filename: \(pool/.*/linux-image-5\.10\.[0-9]*-[0-9]*-cloud-amd64_[^/]*\.deb\)$|\1|p' |
+    sort -V | tail -n 1)
+  [ -n "$file" ] || { echo "fetch-kernel.sh: no 5.10 cloud kernel in $index" >&2; exit 1; }
+  kver=$(basename "$file" | sed 's/^linux-image-\(.*\)_.*_amd64\.deb$/\1/')
+  vmlinuz="$cache/$kver/boot/vmlinuz-$kver"
+  if [ ! -s "$vmlinuz" ]; then
+    mkdir -p "$cache"
+    work=$(mktemp -d "$cache/.fetch.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+    curl -fsSL -o "$work/kernel.deb" "http://deb.debian.org/debian/$file"
+    mkdir -p "$work/x"
+    dpkg-deb --fsys-tarfile "$work/kernel.deb" | tar -x -C "$work/x" --wildcards './boot/vmlinuz-*'
+    [ -s "$work/x/boot/vmlinuz-$kver" ] || { echo "fetch-kernel.sh: $file has no vmlinuz" >&2; exit 1; }
+    rm -rf "${cache:?}/${kver:?}"
+    mv "$work/x" "$cache/$kver"
+  fi
+  echo "$vmlinuz"
+}
+
 case "$label" in
+  5.10) fetch_bullseye; exit 0 ;;
   6.1) meta=linux-image-cloud-amd64 ;;
   6.12) meta=linux-image-6.12-cloud-amd64 ;;
-  *) echo "fetch-kernel.sh: unknown kernel label \"$label\" (want 6.1 or 6.12)" >&2; exit 2 ;;
+  *) echo "fetch-kernel.sh: unknown kernel label \"$label\" (want 5.10, 6.1 or 6.12)" >&2; exit 2 ;;
 esac
 
 resolve() { # the linux-image-* package the meta package depends on

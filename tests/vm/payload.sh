@@ -1,7 +1,7 @@
 #!/bin/sh
 # payload.sh RESULTS_DIR — runs inside the VM (busybox sh), started by the initramfs /init.
 # For each run given on the kernel command line as igtest_run=NAME:MODE:IMAGE: start
-# `ig run IMAGE -o MODE` in the background, wait until it holds a BPF link, run the seccomp
+# `ig run IMAGE -o MODE` in the background, wait until it is attached, run the seccomp
 # workload, stop ig with SIGINT, and keep everything in RESULTS_DIR/<file>-NAME for the host.
 # MODE json+ustack: -o json --collect-ustack, with ig stopped (SIGSTOP) until the workload has
 # exited, so its stacks can only be named from what the kernel recorded at event time.
@@ -25,12 +25,22 @@ fi
 uname -r > "$results/uname"
 ig version > "$results/ig-version" 2>&1
 
-# True once process $1 holds a BPF link fd: fdinfo of a link has link_type:/link_id: lines.
-has_bpf_link() {
+# True once process $1 holds a BPF link fd (fdinfo has link_type:/link_id: lines) or, on
+# kernels before v5.15 where a kprobe is attached without a link, a perf event fd.
+is_attached() {
   for fdinfo in /proc/"$1"/fdinfo/*; do
     grep -qE '^(link_type|link_id):' "$fdinfo" 2>/dev/null && return 0
   done
+  for fd in /proc/"$1"/fd/*; do
+    [ "$(readlink "$fd" 2>/dev/null)" = "anon_inode:[perf_event]" ] && return 0
+  done
   return 1
+}
+
+# How it is attached: the first link's type, else "perf_event_fd".
+attachment() {
+  link=$(cat /proc/"$1"/fdinfo/* 2>/dev/null | grep -m1 '^link_type:' | tr -d '\t')
+  echo "${link:-perf_event_fd}"
 }
 
 # kill -0 also succeeds on an unreaped zombie; look at the state field of /proc/PID/stat.
@@ -56,16 +66,15 @@ for spec in $runs; do
   ig_pid=$!
   # Deadline in 0.1 s ticks; under TCG loading the gadget takes seconds.
   ticks=0
-  while ! has_bpf_link "$ig_pid"; do
+  while ! is_attached "$ig_pid"; do
     if ! is_running "$ig_pid" || [ "$ticks" -ge $((attach_deadline_s * 10)) ]; then
       break
     fi
     usleep 100000
     ticks=$((ticks + 1))
   done
-  if has_bpf_link "$ig_pid"; then
-    link=$(cat /proc/"$ig_pid"/fdinfo/* 2>/dev/null | grep -m1 '^link_type:' | tr -d '\t')
-    echo "attached start=$start at=$(uptime_s) $link" > "$results/attach-$run"
+  if is_attached "$ig_pid"; then
+    echo "attached start=$start at=$(uptime_s) $(attachment "$ig_pid")" > "$results/attach-$run"
     [ -n "$pause" ] && kill -STOP "$ig_pid"
     workload > "$results/workload-$run.json" 2> "$results/workload-$run.err"
     echo $? > "$results/workload-$run.rc"

@@ -61,7 +61,7 @@ IG_OCI_STORE="$tmp/vm-store" "$ig" image import "$tmp/gadgets.tar" > "$tmp/impor
 
 t=$(now)
 IG_TRUSTED_KEYS="$tmp/key.pub" "$here/vm-run.sh" "$label" "$tmp" "$tmp/vm-store" \
-  "json:json+ustack:$ref" "columns:columns:$ref" "upstream:json:$upstream_ref" -- "$ig" "$workload" ||
+  "json:json+ustack:$ref" "columns:columns:$ref" "upstream:json+ustack:$upstream_ref" -- "$ig" "$workload" ||
   die "the VM run failed"
 echo "VM run took $(since "$t") s"
 
