@@ -9,25 +9,47 @@ set -euo pipefail
 label=${1:?usage: fetch-kernel.sh 5.10|6.1|6.12}
 cache=${IG_TEST_KERNEL_CACHE:-/var/cache/ig-tests/kernels}
 
-# Debian 11's kernel is not in this host's apt sources: the newest bullseye cloud kernel,
-# from the archive's package index.
+# Debian 11's kernel is not in this host's apt sources: the newest bullseye cloud kernel, from
+# the archive's package index, checked as apt would: InRelease signed by a Debian archive key,
+# the index's and the package's SHA256 from there.
 fetch_bullseye() {
-  local index=http://deb.debian.org/debian/dists/bullseye/main/binary-amd64/Packages.xz
-  local file kver vmlinuz
-  file=$(curl -fsSL "$index" | xz -d |
-    sed -n 's|^Filename: \(pool/.*/linux-image-5\.10\.[0-9]*-[0-9]*-cloud-amd64_[^/]*\.deb\)$|\1|p' |
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  local mirror="" base stanza file sha kver vmlinuz
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  # Releases past their LTS move from deb.debian.org to archive.debian.org.
+  for base in http://deb.debian.org/debian http://archive.debian.org/debian; do
+    if curl -fsSL -o "$work/InRelease" "$base/dists/bullseye/InRelease" 2> /dev/null; then
+      mirror=$base
+      break
+    fi
+  done
+  [ -n "$mirror" ] || { echo "fetch-kernel.sh: cannot download bullseye's InRelease" >&2; exit 1; }
+  gpgv --keyring "$keyring" "$work/InRelease" 2> "$work/gpgv.log" ||
+    { echo "fetch-kernel.sh: bullseye InRelease: bad signature: $(cat "$work/gpgv.log")" >&2; exit 1; }
+  sha=$(awk '/^SHA256:/ {in_sha = 1; next} /^[^ ]/ {in_sha = 0}
+             in_sha && $3 == "main/binary-amd64/Packages.xz" {print $1}' "$work/InRelease")
+  curl -fsSL -o "$work/Packages.xz" "$mirror/dists/bullseye/main/binary-amd64/Packages.xz"
+  echo "$sha  $work/Packages.xz" | sha256sum -c --quiet ||
+    { echo "fetch-kernel.sh: bullseye Packages.xz does not match InRelease" >&2; exit 1; }
+  # "Filename SHA256" of the newest linux-image-5.10.*-cloud-amd64.
+  stanza=$(xz -d < "$work/Packages.xz" | awk '
+    /^Package: / {pkg = $2} /^Filename: / {file = $2} /^SHA256: / {sha = $2}
+    /^$/ {if (pkg ~ /^linux-image-5\.10\.[0-9]+-[0-9]+-cloud-amd64$/) print file, sha; pkg = ""}' |
     sort -V | tail -n 1)
-  [ -n "$file" ] || { echo "fetch-kernel.sh: no 5.10 cloud kernel in $index" >&2; exit 1; }
+  file=${stanza% *}
+  sha=${stanza#* }
+  [ -n "$stanza" ] || { echo "fetch-kernel.sh: no 5.10 cloud kernel in bullseye's index" >&2; exit 1; }
   kver=$(basename "$file" | sed 's/^linux-image-\(.*\)_.*_amd64\.deb$/\1/')
   vmlinuz="$cache/$kver/boot/vmlinuz-$kver"
   if [ ! -s "$vmlinuz" ]; then
-    mkdir -p "$cache"
-    work=$(mktemp -d "$cache/.fetch.XXXXXX")
-    trap 'rm -rf "$work"' EXIT
-    curl -fsSL -o "$work/kernel.deb" "http://deb.debian.org/debian/$file"
-    mkdir -p "$work/x"
+    curl -fsSL -o "$work/kernel.deb" "$mirror/$file"
+    echo "$sha  $work/kernel.deb" | sha256sum -c --quiet ||
+      { echo "fetch-kernel.sh: $file does not match its index" >&2; exit 1; }
+    mkdir -p "$work/x" "$cache"
     dpkg-deb --fsys-tarfile "$work/kernel.deb" | tar -x -C "$work/x" --wildcards './boot/vmlinuz-*'
     [ -s "$work/x/boot/vmlinuz-$kver" ] || { echo "fetch-kernel.sh: $file has no vmlinuz" >&2; exit 1; }
+    # Publish atomically so a concurrent or interrupted run never sees a partial kernel.
     rm -rf "${cache:?}/${kver:?}"
     mv "$work/x" "$cache/$kver"
   fi
