@@ -5,9 +5,8 @@
 #include <ctime>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "builder/build.hpp"
 #include "cli/commands.hpp"
@@ -88,7 +87,9 @@ void add_list(CLI::App& image) {
     if (*output != "columns") {
       auto rows = nlohmann::ordered_json::array();
       for (const auto& i : images)
-        rows.push_back({{"Repository", i.repository}, {"Tag", i.tag}, {"Digest", i.digest},
+        rows.push_back({{"Repository", i.repository},
+                        {"Tag", i.tag},
+                        {"Digest", i.digest},
                         {"Created", i.created}});
       std::cout << (*output == "json" ? rows.dump() : rows.dump(2));
       return;
@@ -117,15 +118,17 @@ void add_inspect(CLI::App& image) {
   cmd->add_option("-o,--output", *output, "Output mode")
       ->check(CLI::IsMember({"json", "jsonpretty", "yaml"}))
       ->capture_default_str();
-  cmd->add_option("--extra-info", *extra_info, "Print only the content of this key (e.g. oci.metadata)");
+  cmd->add_option("--extra-info", *extra_info,
+                  "Print only the content of this key (e.g. oci.metadata)");
   cmd->callback([ref, output, extra_info] {
     oci::LayoutStore store(oci::LayoutStore::default_path());
     auto info = inspect_image(store, *ref);
     if (!extra_info->empty()) {
       auto it = info.find(*extra_info);
       if (it == info.end())
-        throw Error(ErrorCode::NotFound, "image " + *ref + " has no information \"" + *extra_info + "\"");
-      std::cout << it.value()["content"].get<std::string>() << "\n";
+        throw Error(ErrorCode::NotFound,
+                    "image " + *ref + ": extra info \"" + *extra_info + "\" not found");
+      std::cout << render_extra_info(it.value(), *output);
       return;
     }
     if (*output == "yaml")

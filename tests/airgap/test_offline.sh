@@ -70,6 +70,29 @@ wait "$run_pid" || { cat "$T/run.err" >&2; fail "ig run of the imported gadget f
 grep -q "airgap-chmod-marker" "$T/run.out" || { head -5 "$T/run.out" "$T/run.err" >&2; fail "no event for the marker chmod"; }
 pass "imported gadget runs, verified"
 
+# The imported image inspects like upstream's: oci.* and ebpf.* keys, each {content,
+# contentType}; --extra-info re-renders JSON and YAML content and prints text as it is.
+in_store "$B" "$IG" image inspect "$REF" -o json > "$T/inspect.json"
+jq -e 'keys == ["ebpf.flowchart","ebpf.maps","ebpf.programs","ebpf.sections","ebpf.sequence",
+                "ebpf.variables","oci.created","oci.digest","oci.manifest","oci.metadata",
+                "oci.repository","oci.tag"]
+       and (.["ebpf.maps"].contentType == "application/json")
+       and (.["ebpf.flowchart"].contentType == "text/mermaid")
+       and (.["oci.tag"].content == "v1")' "$T/inspect.json" > /dev/null ||
+  fail "inspect keys: $(jq -c 'keys' "$T/inspect.json")"
+in_store "$B" "$IG" image inspect "$REF" --extra-info ebpf.maps -o json |
+  jq -e 'any(.[]; .Name == "events" and .Type == "RingBuf")' > /dev/null || fail "ebpf.maps"
+in_store "$B" "$IG" image inspect "$REF" --extra-info ebpf.programs -o json |
+  jq -e '. == [{"Section": "tracepoint/syscalls/sys_enter_fchmodat"}]' > /dev/null ||
+  fail "ebpf.programs"
+in_store "$B" "$IG" image inspect "$REF" --extra-info ebpf.flowchart > "$T/flowchart"
+head -n 1 "$T/flowchart" | grep -qx "flowchart LR" && grep -q -- '-- "EventOutput" --> events' "$T/flowchart" ||
+  fail "ebpf.flowchart: $(cat "$T/flowchart")"
+in_store "$B" "$IG" image inspect "$REF" --extra-info oci.metadata -o json | jq -e '.name | type == "string"' > /dev/null ||
+  fail "oci.metadata as JSON"
+expect_failure 'extra info "ebpf.nothing" not found' in_store "$B" "$IG" image inspect "$REF" --extra-info ebpf.nothing
+pass "image inspect: oci.* and ebpf.* keys"
+
 # A tampered archive is refused and leaves the store as it was.
 C=$T/fresh
 in_store "$C" "$IG" image list > /dev/null
