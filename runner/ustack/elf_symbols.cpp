@@ -2,6 +2,7 @@
 
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <memory>
@@ -16,6 +17,11 @@ struct ElfDeleter {
 }  // namespace
 
 ElfSymbols::ElfSymbols(int fd) {
+  // Files come from processes ig does not trust: bound what one may cost.
+  constexpr off_t kMaxFileSize = off_t{1} << 30;
+  constexpr size_t kMaxSymbols = 2'000'000;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size > kMaxFileSize) return;
   elf_version(EV_CURRENT);
   std::unique_ptr<Elf, ElfDeleter> elf(elf_begin(fd, ELF_C_READ_MMAP, nullptr));
   if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return;
@@ -37,7 +43,7 @@ ElfSymbols::ElfSymbols(int fd) {
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (!data || sh.sh_entsize == 0) continue;
     const size_t count = sh.sh_size / sh.sh_entsize;
-    for (size_t i = 0; i < count; ++i) {
+    for (size_t i = 0; i < count && symbols_.size() < kMaxSymbols; ++i) {
       GElf_Sym sym;
       if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
       if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_value == 0 || sym.st_shndx == SHN_UNDEF) {
@@ -52,9 +58,10 @@ ElfSymbols::ElfSymbols(int fd) {
   // since sections come in file order and .dynsym's aliases are the versioned ones).
   std::stable_sort(symbols_.begin(), symbols_.end(),
                    [](const Symbol& a, const Symbol& b) { return a.address < b.address; });
-  symbols_.erase(std::unique(symbols_.begin(), symbols_.end(),
-                             [](const Symbol& a, const Symbol& b) { return a.address == b.address; }),
-                 symbols_.end());
+  symbols_.erase(
+      std::unique(symbols_.begin(), symbols_.end(),
+                  [](const Symbol& a, const Symbol& b) { return a.address == b.address; }),
+      symbols_.end());
 }
 
 std::string ElfSymbols::lookup_offset(uint64_t file_offset) const {

@@ -29,7 +29,7 @@ class ElfSymbols {
     uint64_t vaddr;
     uint64_t filesz;
   };
-  std::vector<Symbol> symbols_;  // sorted by address
+  std::vector<Symbol> symbols_;    // sorted by address
   std::vector<Segment> segments_;  // PT_LOAD
 };
 

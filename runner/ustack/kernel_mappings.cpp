@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "runner/ustack/file_open.hpp"
 
 namespace ig::runner::ustack {
 namespace {
@@ -163,7 +166,8 @@ int KernelMappings::open_file(const Mapping& mapping) {
     if (attempt == 1 || mounts_.empty()) mounts_ = parse_mountinfo(read_text(mountinfo_path_));
     for (const std::string& path :
          paths_through_mounts(mounts_, mapping.dev_major, mapping.dev_minor, fs_path)) {
-      int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      // The recorded path has no symlinks: one met now was put there since.
+      int fd = open_regular_file(AT_FDCWD, path, RESOLVE_NO_SYMLINKS);
       if (fd < 0) continue;
       struct stat st;
       if (fstat(fd, &st) == 0 && st.st_ino == mapping.inode &&

@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -12,10 +13,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "runner/ustack/file_open.hpp"
+
 namespace ig::runner::ustack {
 namespace {
 
 constexpr size_t kMaxDepth = 127;  // GADGET_USER_MAX_STACK_DEPTH
+constexpr size_t kMaxCachedSymbols = 8'000'000;
+constexpr size_t kMaxProcesses = 4096;
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -146,6 +151,7 @@ const Symbolizer::ProcessMaps* Symbolizer::maps_for(uint32_t tgid, uint32_t base
   // A new image (exec, or the pid was reused): the files mapped at the old addresses no longer
   // apply.
   const auto start_image = [&](std::vector<Mapping> mappings) {
+    if (processes_.size() >= kMaxProcesses && it == processes_.end()) processes_.clear();
     mapped_files_.erase(mapped_files_.lower_bound({tgid, 0}),
                         mapped_files_.lower_bound({tgid + 1, 0}));
     it = processes_.insert_or_assign(tgid, ProcessMaps{base_addr_hash, std::move(mappings)}).first;
@@ -194,8 +200,15 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& mapping)
     char range[64];
     std::snprintf(range, sizeof range, "%" PRIx64 "-%" PRIx64, mapping.start, mapping.end);
     const std::string base = proc_root_ + "/" + std::to_string(tgid);
-    fd = open((base + "/map_files/" + range).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fd = open((base + "/root" + mapping.path).c_str(), O_RDONLY | O_CLOEXEC);
+    fd = open_regular_file(AT_FDCWD, base + "/map_files/" + range, 0);
+    if (fd < 0) {
+      // The path as the process sees it: symlinks resolve inside its root, not ig's.
+      const int root = open((base + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (root >= 0) {
+        fd = open_regular_file(root, mapping.path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        close(root);
+      }
+    }
   }
   if (fd < 0) return nullptr;
   struct stat st;
@@ -205,7 +218,17 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& mapping)
   }
   FileKey key{st.st_dev, st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
   auto f = files_.find(key);
-  if (f == files_.end()) f = files_.emplace(key, std::make_unique<ElfSymbols>(fd)).first;
+  if (f == files_.end()) {
+    auto symbols = std::make_unique<ElfSymbols>(fd);
+    // A long run meets many binaries: start over rather than grow without bound.
+    if (cached_symbols_ + symbols->size() > kMaxCachedSymbols) {
+      files_.clear();
+      mapped_files_.clear();
+      cached_symbols_ = 0;
+    }
+    cached_symbols_ += symbols->size();
+    f = files_.emplace(key, std::move(symbols)).first;
+  }
   close(fd);
   mapped_files_[{tgid, mapping.start}] = key;
   return f->second.get();

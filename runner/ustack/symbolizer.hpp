@@ -59,6 +59,7 @@ class Symbolizer {
   std::string proc_root_;
   std::map<uint32_t, ProcessMaps> processes_;  // tgid -> maps of its current image
   std::map<FileKey, std::unique_ptr<ElfSymbols>> files_;
+  size_t cached_symbols_ = 0;  // in files_
   // (tgid, start) -> file key, so a process that exited still finds the files it mapped.
   std::map<std::pair<uint32_t, uint64_t>, FileKey> mapped_files_;
 };

@@ -1,7 +1,15 @@
 // The pure parts of --collect-ustack's user-space side: /proc/PID/maps and mountinfo parsing,
 // and finding a file recorded by the kernel (path from its filesystem's root) through mounts.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "runner/ustack/file_open.hpp"
 #include "runner/ustack/kernel_mappings.hpp"
 #include "runner/ustack/symbolizer.hpp"
 
@@ -60,6 +68,52 @@ TEST(KernelMappings, WithoutRecordingMapsFindsNothing) {
   Mapping recorded;
   recorded.recorded = true;
   EXPECT_EQ(none.open_file(recorded), -1);
+}
+
+// A directory standing in for a container's root, with what a hostile container could put
+// where a mapped file used to be.
+class OpenRegularFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ig-file-open-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::filesystem::create_directories(dir_ / "root/lib");
+    std::ofstream(dir_ / "root/lib/libx.so") << "ELF";
+    std::ofstream(dir_ / "host-secret") << "secret";
+    ASSERT_EQ(mkfifo((dir_ / "root/lib/fifo").c_str(), 0600), 0);
+    std::filesystem::create_symlink(dir_ / "host-secret", dir_ / "root/lib/escape");
+    std::filesystem::create_symlink("/lib/libx.so", dir_ / "root/lib/inside");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path(const char* rel) const { return (dir_ / rel).string(); }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(OpenRegularFile, OpensRegularFilesOnly) {
+  int fd = open_regular_file(AT_FDCWD, path("root/lib/libx.so"), RESOLVE_NO_SYMLINKS);
+  ASSERT_GE(fd, 0);
+  char buf[4] = {};
+  EXPECT_EQ(read(fd, buf, 3), 3);
+  EXPECT_STREQ(buf, "ELF");
+  close(fd);
+  // A FIFO is refused without blocking; so is a directory.
+  EXPECT_EQ(open_regular_file(AT_FDCWD, path("root/lib/fifo"), 0), -1);
+  EXPECT_EQ(open_regular_file(AT_FDCWD, path("root/lib"), 0), -1);
+}
+
+TEST_F(OpenRegularFile, SymlinksRefusedOrKeptInsideTheRoot) {
+  EXPECT_EQ(open_regular_file(AT_FDCWD, path("root/lib/escape"), RESOLVE_NO_SYMLINKS), -1);
+  const int root = open(path("root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(root, 0);
+  // An absolute symlink resolves inside the root, as the process saw it.
+  int fd = open_regular_file(root, "/lib/inside", RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  EXPECT_GE(fd, 0);
+  if (fd >= 0) close(fd);
+  // One pointing at the host's file does not reach it.
+  EXPECT_EQ(open_regular_file(root, "/lib/escape", RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), -1);
+  close(root);
 }
 
 }  // namespace
