@@ -99,7 +99,8 @@ struct EventPipeline::Impl {
     if (mode == Mode::Columns) {
       columns.emplace(table, select_columns(tracer.name, options.fields));
     }
-    if (mode == Mode::Json || mode == Mode::JsonPretty) json.emplace(table, mode == Mode::Json ? 0 : 2);
+    if (mode == Mode::Json || mode == Mode::JsonPretty)
+      json.emplace(table, mode == Mode::Json ? 0 : 2);
     find_operator_fields();
   }
 
@@ -124,9 +125,9 @@ struct EventPipeline::Impl {
         }
       }
     }
-    runtime = {table.find("runtime.containerName"), table.find("runtime.containerId"),
+    runtime = {table.find("runtime.containerName"),      table.find("runtime.containerId"),
                table.find("runtime.containerImageName"), table.find("runtime.containerImageDigest"),
-               table.find("runtime.containerPid"), table.find("runtime.runtimeName")};
+               table.find("runtime.containerPid"),       table.find("runtime.runtimeName")};
   }
 
   // Returns false when the event must be dropped.
@@ -211,7 +212,8 @@ struct EventPipeline::Impl {
       const unsigned char* p = record.data() + s.offset;
       switch (s.kind) {
         case FieldKind::String:
-          v.s.assign(reinterpret_cast<const char*>(p), strnlen(reinterpret_cast<const char*>(p), s.size));
+          v.s.assign(reinterpret_cast<const char*>(p),
+                     strnlen(reinterpret_cast<const char*>(p), s.size));
           break;
         case FieldKind::Bytes:
           v.s.assign(reinterpret_cast<const char*>(p), s.size);
@@ -256,17 +258,38 @@ struct EventPipeline::Impl {
           c.time->append(out, wall);
           break;
         }
-        case Formatter::Syscall: syscalls.append(out, src.u); break;
-        case Formatter::Enum: c.enum_names->append(out, src.u); break;
-        case Formatter::Signal: format::append_signal_name(out, static_cast<uint32_t>(src.u)); break;
-        case Formatter::Errno: format::append_errno_name(out, static_cast<uint32_t>(src.u)); break;
-        case Formatter::Uid: users.append_user(out, static_cast<uint32_t>(src.u)); break;
-        case Formatter::Gid: users.append_group(out, static_cast<uint32_t>(src.u)); break;
-        case Formatter::FileMode: format::append_file_mode(out, static_cast<uint32_t>(src.u)); break;
-        case Formatter::FileFlags: format::append_file_flags(out, static_cast<uint32_t>(src.u)); break;
-        case Formatter::Bytes: format::append_bytes(out, src.u); break;
-        case Formatter::Duration: format::append_duration(out, src.u); break;
-        case Formatter::None: break;
+        case Formatter::Syscall:
+          syscalls.append(out, src.u);
+          break;
+        case Formatter::Enum:
+          c.enum_names->append(out, src.u);
+          break;
+        case Formatter::Signal:
+          format::append_signal_name(out, static_cast<uint32_t>(src.u));
+          break;
+        case Formatter::Errno:
+          format::append_errno_name(out, static_cast<uint32_t>(src.u));
+          break;
+        case Formatter::Uid:
+          users.append_user(out, static_cast<uint32_t>(src.u));
+          break;
+        case Formatter::Gid:
+          users.append_group(out, static_cast<uint32_t>(src.u));
+          break;
+        case Formatter::FileMode:
+          format::append_file_mode(out, static_cast<uint32_t>(src.u));
+          break;
+        case Formatter::FileFlags:
+          format::append_file_flags(out, static_cast<uint32_t>(src.u));
+          break;
+        case Formatter::Bytes:
+          format::append_bytes(out, src.u);
+          break;
+        case Formatter::Duration:
+          format::append_duration(out, src.u);
+          break;
+        case Formatter::None:
+          break;
       }
     }
   }
@@ -311,6 +334,29 @@ struct EventPipeline::Impl {
   format::BootClock clock;
   std::string buffer;
   uint64_t lost = 0;
+  bool array = false;
+  size_t batch_rows = 0;  // rows of the open array batch
+  std::string object;     // scratch: one JSON object of an array batch
+
+  // The row as an element of an array batch, as Go marshals a slice: "[a,b]" compact, or
+  // indented one level deeper than a lone object.
+  void append_array_element() {
+    const bool pretty = mode == Mode::JsonPretty;
+    object.clear();
+    json->row(object, row);
+    while (!object.empty() && object.back() == '\n') object.pop_back();
+    buffer += batch_rows == 0 ? (pretty ? "[\n" : "[") : (pretty ? ",\n" : ",");
+    if (pretty) {
+      buffer += "  ";
+      for (char c : object) {
+        buffer += c;
+        if (c == '\n') buffer += "  ";
+      }
+    } else {
+      buffer += object;
+    }
+    ++batch_rows;
+  }
 };
 
 EventPipeline::EventPipeline(const struct btf* btf, const metadata::TracerMarker& tracer,
@@ -329,6 +375,23 @@ void EventPipeline::start() {
   impl_->flush_now();
 }
 
+void EventPipeline::set_array() { impl_->array = true; }
+
+size_t EventPipeline::record_size() const { return impl_->struct_size; }
+
+void EventPipeline::end_batch() {
+  Impl& d = *impl_;
+  if (d.array && (d.mode == Mode::Json || d.mode == Mode::JsonPretty)) {
+    if (d.batch_rows == 0) {
+      d.buffer += "[]\n";
+    } else {
+      d.buffer += d.mode == Mode::JsonPretty ? "\n]\n" : "]\n";
+    }
+  }
+  d.batch_rows = 0;
+  d.flush_now();
+}
+
 void EventPipeline::handle(const void* record, size_t size) {
   Impl& d = *impl_;
   if (d.mode == Mode::None) return;
@@ -336,11 +399,22 @@ void EventPipeline::handle(const void* record, size_t size) {
   if (!d.enrich()) return;
   d.convert();
   switch (d.mode) {
-    case Mode::Columns: d.columns->row(d.buffer, d.row); break;
+    case Mode::Columns:
+      d.columns->row(d.buffer, d.row);
+      break;
     case Mode::Json:
-    case Mode::JsonPretty: d.json->row(d.buffer, d.row); break;
-    case Mode::Yaml: output::append_yaml(d.buffer, d.table, d.row); break;
-    case Mode::None: break;
+    case Mode::JsonPretty:
+      if (d.array) {
+        d.append_array_element();
+      } else {
+        d.json->row(d.buffer, d.row);
+      }
+      break;
+    case Mode::Yaml:
+      output::append_yaml(d.buffer, d.table, d.row);
+      break;
+    case Mode::None:
+      break;
   }
   // A poll batch can be long under load; bound the buffer instead of the batch.
   if (d.buffer.size() >= kWriteThreshold) d.write();

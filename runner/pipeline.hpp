@@ -37,8 +37,9 @@ struct EventEnrichers {
 };
 
 struct OutputOptions {
-  std::string mode = "columns";     // columns | json | jsonpretty | yaml | none
-  std::vector<std::string> fields;  // --fields entries: "a,b", "+a", "-b" (case-insensitive, aliases ok)
+  std::string mode = "columns";  // columns | json | jsonpretty | yaml | none
+  std::vector<std::string>
+      fields;  // --fields entries: "a,b", "+a", "-b" (case-insensitive, aliases ok)
   // Resolve enums with the running kernel's BTF when it has an enum of the same name
   // (upstream behaviour); tests turn it off for reproducible names.
   bool kernel_enums = true;
@@ -59,13 +60,18 @@ class EventPipeline {
   EventPipeline& operator=(const EventPipeline&) = delete;
 
   void set_enrichers(EventEnrichers enrichers);
+  // An array data source (GADGET_ITER): records come in batches, and in json/jsonpretty each
+  // batch prints as one JSON array (closed by end_batch()).
+  void set_array();
   void start();                                  // header line in columns mode
   void handle(const void* record, size_t size);  // one raw ring/perf buffer record (buffered)
   // Writes buffered lines to `out` and fflushes it, unless that was done less than 10 ms ago
   // (the run loop calls it after every poll batch, so deferred lines go out with a later one).
   void flush();
-  void report_lost(uint64_t count);              // "warning: lost N events" on stderr
-  void finish();                                 // flush; summary of lost events if any
+  void end_batch();                  // closes an array batch and writes it
+  size_t record_size() const;        // bytes of the BTF struct of one record
+  void report_lost(uint64_t count);  // "warning: lost N events" on stderr
+  void finish();                     // flush; summary of lost events if any
   // Names and descriptions of all fields, for `ig run IMAGE --help`.
   std::vector<std::pair<std::string, std::string>> describe_fields() const;
   // Column headers that will be printed (columns mode), e.g. {"COMM", "PID"}.

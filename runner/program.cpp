@@ -1,6 +1,8 @@
 #include "runner/program.hpp"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -305,6 +307,41 @@ void GadgetProgram::attach() {
                            bpf_program__name(prog), section, err, false);
     }
     links_.emplace_back(link);
+  }
+}
+
+std::string GadgetProgram::run_iterator(const std::string& program) {
+  struct bpf_program* prog = bpf_object__find_program_by_name(object_.get(), program.c_str());
+  if (!prog) throw Error(ErrorCode::NotFound, "iterator program " + program + " not in the object");
+  const std::string section = bpf_program__section_name(prog);
+  take_log();
+  // Iterators over a map's elements need a target map; task, file, socket... iterators do not.
+  LinkPtr link(bpf_program__attach_iter(prog, nullptr));
+  if (!link) {
+    const int err = errno;
+    throw Error(ErrorCode::Kernel,
+                "attaching iterator " + program + " (" + section + ") failed: " + error_text(err));
+  }
+  const int fd = bpf_iter_create(bpf_link__fd(link.get()));
+  if (fd < 0) {
+    const int err = errno;
+    throw Error(ErrorCode::Kernel, "starting iterator " + program + " failed: " + error_text(err));
+  }
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      const int err = errno;
+      close(fd);
+      if (n < 0) {
+        throw Error(ErrorCode::Kernel,
+                    "reading iterator " + program + " failed: " + error_text(err));
+      }
+      return out;
+    }
   }
 }
 

@@ -40,24 +40,31 @@ class ProgramFailure : public Error {
  public:
   ProgramFailure(const std::string& message, std::string program, std::string section, int err,
                  bool at_load)
-      : Error(ErrorCode::Kernel, message), program(std::move(program)), section(std::move(section)),
-        err(err), at_load(at_load) {}
+      : Error(ErrorCode::Kernel, message),
+        program(std::move(program)),
+        section(std::move(section)),
+        err(err),
+        at_load(at_load) {}
   std::string program;  // empty when libbpf did not say which program failed
   std::string section;
-  int err;              // positive errno
+  int err;  // positive errno
   bool at_load;
 };
 
 struct ObjectConfig {
   std::vector<GadgetParam> params;
   std::map<std::string, std::string> param_values;  // key -> value text
-  std::vector<std::string> tracer_maps;  // gadget_map_tracer_* maps (perf fallback)
+  std::vector<std::string> tracer_maps;             // gadget_map_tracer_* maps (perf fallback)
   bool use_ringbuf = true;
   std::set<std::string> fallback_hooks;  // VariantGroup::hook values using the kprobe variant
 };
 
-struct ObjectDeleter { void operator()(struct bpf_object* obj) const; };
-struct LinkDeleter { void operator()(struct bpf_link* link) const; };
+struct ObjectDeleter {
+  void operator()(struct bpf_object* obj) const;
+};
+struct LinkDeleter {
+  void operator()(struct bpf_link* link) const;
+};
 using ObjectPtr = std::unique_ptr<struct bpf_object, ObjectDeleter>;
 using LinkPtr = std::unique_ptr<struct bpf_link, LinkDeleter>;
 
@@ -76,10 +83,15 @@ class GadgetProgram {
   // Throws ProgramFailure (naming the program) or Error.
   void load();
   void attach();
+  // Runs iterator program `program` (section iter/...) once: what it wrote with
+  // bpf_seq_write, to the end. Throws Error naming the program.
+  std::string run_iterator(const std::string& program);
   // Destroys the links: the programs stop firing, maps stay readable until destruction.
   void detach() { links_.clear(); }
 
-  struct bpf_object* object() const { return object_.get(); }
+  struct bpf_object* object() const {
+    return object_.get();
+  }
   const std::vector<VariantGroup>& groups() const { return groups_; }
 
  private:

@@ -182,11 +182,11 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
   set_libbpf_debug(debug_enabled());
   PreparedGadget g = prepare(options, store);
   auto values = parse_gadget_args(options.gadget_args, g.params);
-  if (g.markers.tracers.empty()) {
+  if (g.markers.tracers.empty() && g.markers.iters.empty()) {
     throw Error(ErrorCode::Unsupported,
                 "image \"" + g.image.reference.str() +
-                    "\" has no GADGET_TRACER data source; iterators and map iterators are not "
-                    "supported yet");
+                    "\" has no GADGET_TRACER or GADGET_ITER data source; map iterators "
+                    "(GADGET_MAPITER) are not supported yet");
   }
 
   const struct btf* btf = bpf_object__btf(g.spec.get());
@@ -195,6 +195,14 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
     pipelines.push_back(
         std::make_unique<EventPipeline>(btf, tracer, datasource_metadata(g.meta, tracer.name),
                                         output_options_for(tracer.name, options), stdout));
+  }
+  // Array data sources of iterator programs come after the tracers'.
+  for (const auto& iter : g.markers.iters) {
+    const metadata::TracerMarker source{iter.name, "", iter.struct_name};
+    pipelines.push_back(
+        std::make_unique<EventPipeline>(btf, source, datasource_metadata(g.meta, iter.name),
+                                        output_options_for(iter.name, options), stdout));
+    pipelines.back()->set_array();
   }
 
   ObjectConfig config;
@@ -309,8 +317,11 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
            [pipeline](uint64_t count) { pipeline->report_lost(count); }});
     }
     // Readers exist before the first program is attached, so no event is missed.
-    auto attempt_source = std::make_unique<EventSource>(attempt->object(), std::move(sinks),
-                                                        config.use_ringbuf, warn);
+    std::unique_ptr<EventSource> attempt_source;
+    if (!sinks.empty()) {
+      attempt_source = std::make_unique<EventSource>(attempt->object(), std::move(sinks),
+                                                     config.use_ringbuf, warn);
+    }
     try {
       attempt->attach();
     } catch (const ProgramFailure& failure) {
@@ -323,6 +334,30 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
   }
 
   for (auto& pipeline : pipelines) pipeline->start();
+  // Array data sources are fetched once (upstream's default fetch-count 1, fetch-interval 0).
+  for (size_t i = 0; i < g.markers.iters.size(); ++i) {
+    EventPipeline& pipeline = *pipelines[g.markers.tracers.size() + i];
+    const size_t size = pipeline.record_size();
+    for (const auto& name : g.markers.iters[i].programs) {
+      const std::string records = program->run_iterator(name);
+      for (size_t at = 0; size > 0 && at + size <= records.size(); at += size) {
+        pipeline.handle(records.data() + at, size);
+      }
+      if (size == 0 || records.size() % size != 0) {
+        warn("iterator " + name + " wrote " + std::to_string(records.size()) +
+             " bytes, not a whole number of " + std::to_string(size) + "-byte records");
+      }
+    }
+    pipeline.end_batch();
+  }
+  if (!source) {
+    containers->on_added(nullptr);
+    containers->on_stopped(nullptr);
+    program.reset();
+    for (auto& pipeline : pipelines) pipeline->finish();
+    std::fflush(stdout);
+    return 0;
+  }
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   auto next_loss_check = started + std::chrono::seconds(1);

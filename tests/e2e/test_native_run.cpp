@@ -305,8 +305,8 @@ TEST_F(NativeRun, VerifierRejectionShowsTheProgramAndTheLogTail) {
                         std::string(IG_E2E_GADGETS_DIR) + "/verifier_reject"},
                        store_),
             "");
-  Child child = spawn({IG_BINARY, "run", image, "--timeout", "1", "--host", "--verify-image=false"},
-                      store_);
+  Child child =
+      spawn({IG_BINARY, "run", image, "--timeout", "1", "--host", "--verify-image=false"}, store_);
   std::string out, err;
   int code = finish(child, out, err);
   EXPECT_NE(code, 0);
@@ -338,6 +338,37 @@ TEST_F(NativeRun, UnsignedImageIsRefusedBeforeLoading) {
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   EXPECT_TRUE(out.empty()) << out;
   EXPECT_FALSE(program_loaded(kProgramName)) << "an unsigned image reached the kernel";
+}
+
+// Upstream's snapshot_process (GADGET_ITER over iter/task), built unchanged from its source:
+// one JSON array with a row for this very process, then ig exits on its own.
+TEST_F(NativeRun, IteratorGadgetPrintsOneArrayAndExits) {
+  const std::string image = "e2e/snapshot_process:test";
+  ASSERT_EQ(ig_command({IG_BINARY, "image", "build", "-t", image,
+                        std::string(IG_UPSTREAM_GADGETS_DIR) + "/snapshot_process"},
+                       store_),
+            "");
+  Child child =
+      spawn({IG_BINARY, "run", image, "-o", "json", "--host", "--verify-image=false"}, store_);
+  std::string out, err;
+  ASSERT_EQ(finish(child, out, err), 0) << err;
+  ASSERT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "one line expected:\n" << out;
+  auto rows = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(rows.is_array()) << out.substr(0, 200);
+  std::ifstream comm_file("/proc/self/comm");
+  std::string comm;
+  std::getline(comm_file, comm);
+  int mine = 0;
+  for (const auto &row : rows) {
+    if (row.at("pid").get<int64_t>() != getpid()) continue;
+    ++mine;
+    EXPECT_EQ(row.at("tid").get<int64_t>(), getpid());  // processes only, not threads
+    EXPECT_EQ(row.at("comm"), comm);
+    EXPECT_EQ(row.at("parent").at("pid").get<int64_t>(), getppid());
+    EXPECT_EQ(row.at("creds").at("uid").get<int64_t>(), 0);
+  }
+  EXPECT_EQ(mine, 1) << rows.size() << " rows, " << mine << " for pid " << getpid();
+  EXPECT_FALSE(program_loaded("ig_snap_proc"));
 }
 
 }  // namespace
