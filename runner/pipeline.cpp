@@ -98,6 +98,7 @@ struct EventPipeline::Impl {
 
     if (mode == Mode::Columns) {
       columns.emplace(table, select_columns(tracer.name, options.fields));
+      if (options.terminal_width > 0) columns->fit_to(options.terminal_width);
     }
     if (mode == Mode::Json || mode == Mode::JsonPretty)
       json.emplace(table, mode == Mode::Json ? 0 : 2);

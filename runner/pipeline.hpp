@@ -43,6 +43,8 @@ struct OutputOptions {
   // Resolve enums with the running kernel's BTF when it has an enum of the same name
   // (upstream behaviour); tests turn it off for reproducible names.
   bool kernel_enums = true;
+  // Columns fill a terminal this wide; 0 (not a terminal): each column has its own width.
+  size_t terminal_width = 0;
   std::string passwd_path = "/etc/passwd";  // uid -> user name
   std::string group_path = "/etc/group";    // gid -> group name
 };

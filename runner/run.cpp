@@ -2,6 +2,8 @@
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -76,8 +78,16 @@ std::vector<std::string> split(const std::string& text, char separator) {
 
 // -o takes one mode for all data sources or "ds:mode" entries; --fields takes "a,b" or
 // "ds:a,b;ds2:c" (spec §5.2).
+// Columns of a terminal on stdout; 0 when stdout is not one.
+size_t terminal_width() {
+  struct winsize size = {};
+  if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_col;
+}
+
 OutputOptions output_options_for(const std::string& datasource, const RunOptions& options) {
   OutputOptions out;
+  out.terminal_width = terminal_width();
   for (const auto& entry : options.output) {
     for (const auto& item : split(entry, ',')) {
       auto colon = item.find(':');

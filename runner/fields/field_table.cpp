@@ -21,9 +21,12 @@ struct Template {
 // pkg/metadata/v1/annotations.go, as listed in spec ig-compat.md §3.1.
 const std::vector<Template>& templates() {
   static const std::vector<Template> kTemplates = {
-      {"timestamp", {{"columns.width", "35"}, {"columns.maxwidth", "35"},
-                     {"columns.ellipsis", "end"}, {"columns.hidden", "true"},
-                     {"description", "Microseconds since Unix epoch"}}},
+      {"timestamp",
+       {{"columns.width", "35"},
+        {"columns.maxwidth", "35"},
+        {"columns.ellipsis", "end"},
+        {"columns.hidden", "true"},
+        {"description", "Microseconds since Unix epoch"}}},
       {"bytes", {{"columns.width", "10"}, {"columns.alignment", "right"}}},
       {"duration", {{"columns.width", "20"}, {"columns.alignment", "right"}}},
       {"node", {{"columns.width", "30"}, {"columns.ellipsis", "middle"}}},
@@ -32,34 +35,50 @@ const std::vector<Template>& templates() {
       {"namespace", {{"columns.width", "30"}}},
       {"containerImageName", {{"columns.width", "30"}}},
       {"containerImageDigest", {{"columns.width", "30"}}},
-      {"containerPid", {{"columns.width", "6"}, {"columns.hidden", "true"},
-                        {"columns.alignment", "right"}}},
+      {"containerPid",
+       {{"columns.width", "6"}, {"columns.hidden", "true"}, {"columns.alignment", "right"}}},
       {"containerStartedAt", {{"columns.hidden", "true"}, {"columns.width", "35"}}},
       {"comm", {{"description", "Process name"}, {"columns.maxwidth", "16"}}},
-      {"pcomm", {{"description", "Parent process name"}, {"columns.maxwidth", "16"},
-                 {"columns.hidden", "true"}}},
-      {"pid", {{"description", "Process ID"}, {"columns.minwidth", "7"},
-               {"columns.alignment", "right"}}},
-      {"ppid", {{"description", "Parent process ID"}, {"columns.minwidth", "7"},
-                {"columns.alignment", "right"}, {"columns.hidden", "true"}}},
-      {"tid", {{"description", "Thread ID"}, {"columns.minwidth", "7"},
-               {"columns.alignment", "right"}}},
-      {"ptid", {{"description", "Parent thread ID"}, {"columns.minwidth", "7"},
-                {"columns.alignment", "right"}, {"columns.hidden", "true"}}},
-      {"uid", {{"description", "User ID"}, {"columns.minwidth", "8"},
-               {"columns.alignment", "right"}}},
-      {"gid", {{"description", "Group ID"}, {"columns.minwidth", "8"},
-               {"columns.alignment", "right"}}},
-      {"ns", {{"columns.hidden", "true"}, {"columns.width", "12"},
-              {"columns.alignment", "right"}}},
-      {"mntns_id", {{"description", "Mount namespace ID"}, {"columns.hidden", "true"},
-                    {"columns.width", "12"}, {"columns.alignment", "right"}}},
-      {"netns_id", {{"description", "Network namespace ID"}, {"columns.hidden", "true"},
-                    {"columns.width", "12"}, {"columns.alignment", "right"}}},
-      {"l4endpoint", {{"columns.minwidth", "22"}, {"columns.width", "40"},
-                      {"columns.maxwidth", "52"}, {"columns.ellipsis", "middle"}}},
-      {"syscall", {{"description", "Syscall"}, {"columns.width", "18"},
-                   {"columns.maxwidth", "28"}}},
+      {"pcomm",
+       {{"description", "Parent process name"},
+        {"columns.maxwidth", "16"},
+        {"columns.hidden", "true"}}},
+      {"pid",
+       {{"description", "Process ID"}, {"columns.minwidth", "7"}, {"columns.alignment", "right"}}},
+      {"ppid",
+       {{"description", "Parent process ID"},
+        {"columns.minwidth", "7"},
+        {"columns.alignment", "right"},
+        {"columns.hidden", "true"}}},
+      {"tid",
+       {{"description", "Thread ID"}, {"columns.minwidth", "7"}, {"columns.alignment", "right"}}},
+      {"ptid",
+       {{"description", "Parent thread ID"},
+        {"columns.minwidth", "7"},
+        {"columns.alignment", "right"},
+        {"columns.hidden", "true"}}},
+      {"uid",
+       {{"description", "User ID"}, {"columns.minwidth", "8"}, {"columns.alignment", "right"}}},
+      {"gid",
+       {{"description", "Group ID"}, {"columns.minwidth", "8"}, {"columns.alignment", "right"}}},
+      {"ns", {{"columns.hidden", "true"}, {"columns.width", "12"}, {"columns.alignment", "right"}}},
+      {"mntns_id",
+       {{"description", "Mount namespace ID"},
+        {"columns.hidden", "true"},
+        {"columns.width", "12"},
+        {"columns.alignment", "right"}}},
+      {"netns_id",
+       {{"description", "Network namespace ID"},
+        {"columns.hidden", "true"},
+        {"columns.width", "12"},
+        {"columns.alignment", "right"}}},
+      {"l4endpoint",
+       {{"columns.minwidth", "22"},
+        {"columns.width", "40"},
+        {"columns.maxwidth", "52"},
+        {"columns.ellipsis", "middle"}}},
+      {"syscall",
+       {{"description", "Syscall"}, {"columns.width", "18"}, {"columns.maxwidth", "28"}}},
       {"errorString", {{"columns.width", "12"}}},
       {"user_stack", {{"description", "User stack trace"}, {"columns.hidden", "true"}}},
   };
@@ -69,9 +88,9 @@ const std::vector<Template>& templates() {
 // Types whose template is applied automatically (pkg/operators/ebpf/struct.go). gadget_ptid is
 // included so the parent's thread id stays out of the default columns, as in upstream output.
 constexpr std::string_view kAutoTemplateTypes[] = {
-    "gadget_comm", "gadget_uid", "gadget_gid", "gadget_pid", "gadget_tid", "gadget_timestamp",
-    "gadget_mntns_id", "gadget_netns_id", "gadget_pcomm", "gadget_ppid", "gadget_ptid",
-    "gadget_user_stack"};
+    "gadget_comm",  "gadget_uid",       "gadget_gid",      "gadget_pid",
+    "gadget_tid",   "gadget_timestamp", "gadget_mntns_id", "gadget_netns_id",
+    "gadget_pcomm", "gadget_ppid",      "gadget_ptid",     "gadget_user_stack"};
 
 bool is_identity_struct(std::string_view type_name) {
   return type_name == "gadget_process" || type_name == "gadget_creds" ||
@@ -86,13 +105,15 @@ std::string lower(std::string_view s) {
 
 size_t type_width(const metadata::FieldSchema& s) {
   switch (s.kind) {
-    case FieldKind::Bool: return 5;
+    case FieldKind::Bool:
+      return 5;
     case FieldKind::Int:
       return s.size == 1 ? 4 : s.size == 2 ? 6 : s.size == 4 ? 11 : 20;
     case FieldKind::Uint:
     case FieldKind::Enum:
       return s.size == 1 ? 3 : s.size == 2 ? 5 : s.size == 4 ? 10 : 20;
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -156,15 +177,14 @@ void FieldTable::order_formatted_fields() {
   // first, then the formatters operator's in its converter order, then user/group names. The
   // default columns keep that order (audit_seccomp shows CODE before SYSCALL).
   static constexpr Formatter kRank[] = {
-      Formatter::Enum,     Formatter::Signal,   Formatter::Errno,    Formatter::Syscall,
-      Formatter::Timestamp, Formatter::Bytes,   Formatter::Duration, Formatter::FileMode,
-      Formatter::FileFlags, Formatter::Uid,     Formatter::Gid};
+      Formatter::Enum,      Formatter::Signal, Formatter::Errno,    Formatter::Syscall,
+      Formatter::Timestamp, Formatter::Bytes,  Formatter::Duration, Formatter::FileMode,
+      Formatter::FileFlags, Formatter::Uid,    Formatter::Gid};
   const int base = static_cast<int>(fields_.size());
   for (Field& f : fields_) {
     if (f.schema.kind != FieldKind::Formatted) continue;
-    const int rank =
-        static_cast<int>(std::find(std::begin(kRank), std::end(kRank), f.schema.formatter) -
-                         std::begin(kRank));
+    const int rank = static_cast<int>(
+        std::find(std::begin(kRank), std::end(kRank), f.schema.formatter) - std::begin(kRank));
     f.order = base * (rank + 1) + f.schema.order;
   }
 }
@@ -275,20 +295,30 @@ void FieldTable::resolve_annotations(const metadata::DataSourceMetadata* meta) {
       f.annotations["columns.hidden"] = "true";
     }
     // Members of process/creds/parent are addressed by their short name (COMM, PID, ...).
-    if (f.parent >= 0 && !f.operator_field &&
-        f.schema.kind != FieldKind::Formatted &&
+    if (f.parent >= 0 && !f.operator_field && f.schema.kind != FieldKind::Formatted &&
         is_identity_struct(fields_[f.parent].schema.type_name)) {
       f.annotations["columns.alias"] = f.name;
     }
     switch (f.schema.formatter) {
-      case Formatter::Timestamp: apply_template("timestamp", f.annotations); break;
-      case Formatter::Errno: apply_template("errorString", f.annotations); break;
-      case Formatter::Bytes: apply_template("bytes", f.annotations); break;
-      case Formatter::Duration: apply_template("duration", f.annotations); break;
+      case Formatter::Timestamp:
+        apply_template("timestamp", f.annotations);
+        break;
+      case Formatter::Errno:
+        apply_template("errorString", f.annotations);
+        break;
+      case Formatter::Bytes:
+        apply_template("bytes", f.annotations);
+        break;
+      case Formatter::Duration:
+        apply_template("duration", f.annotations);
+        break;
       // uidgidresolver hides both the id and its name at upstream HEAD.
       case Formatter::Uid:
-      case Formatter::Gid: f.annotations["columns.hidden"] = "true"; break;
-      default: break;
+      case Formatter::Gid:
+        f.annotations["columns.hidden"] = "true";
+        break;
+      default:
+        break;
     }
     if (meta == nullptr) continue;
     const auto it = meta->fields.find(f.schema.full_name);
@@ -359,16 +389,15 @@ void FieldTable::resolve_columns() {
         bad(f, "columns.ellipsis", *v);
       }
     }
+    // As upstream's data sources: width 16 unless annotated, used as is when not scaling to a
+    // terminal; min and max only bound the scaling, a number's max defaulting to its widest
+    // value (pkg/datasource/columns.go).
     constexpr size_t kDefaultWidth = 16;
     f.width = parse_width(f, "columns.width");
     f.min_width = parse_width(f, "columns.minwidth");
     f.max_width = parse_width(f, "columns.maxwidth");
-    const bool explicit_width = f.width != 0;
-    if (!explicit_width) f.width = kDefaultWidth;
-    // Integers never need more than their widest value (pkg/columns).
-    if (f.max_width == 0 && !explicit_width) f.max_width = type_width(f.schema);
-    if (f.max_width != 0 && f.width > f.max_width) f.width = f.max_width;
-    if (f.width < f.min_width) f.width = f.min_width;
+    if (f.width == 0) f.width = kDefaultWidth;
+    if (f.max_width == 0) f.max_width = type_width(f.schema);
   }
 }
 

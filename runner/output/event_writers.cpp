@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace ig::runner::output {
@@ -37,14 +38,20 @@ void append_plain(std::string& out, const Field& f, const Value& v) {
         append_uint(out, v.u);
       }
       break;
-    case FieldKind::Int: append_int(out, v.i); break;
-    case FieldKind::Bool: out += v.u ? "true" : "false"; break;
+    case FieldKind::Int:
+      append_int(out, v.i);
+      break;
+    case FieldKind::Bool:
+      out += v.u ? "true" : "false";
+      break;
     case FieldKind::Float: {
       char buf[64];
       out.append(buf, std::to_chars(buf, buf + sizeof buf, v.d).ptr);
       break;
     }
-    default: out += v.s; break;
+    default:
+      out += v.s;
+      break;
   }
 }
 
@@ -53,7 +60,8 @@ void append_base64(std::string& out, const std::string& data) {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   size_t i = 0;
   for (; i + 2 < data.size(); i += 3) {
-    const uint32_t n = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
+    const uint32_t n =
+        (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
     out += kAlphabet[(n >> 18) & 63];
     out += kAlphabet[(n >> 12) & 63];
     out += kAlphabet[(n >> 6) & 63];
@@ -136,9 +144,10 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 // YAML 1.1 scalars that a plain string would be read back as something else.
 bool resolves_to_non_string(std::string_view s) {
   static constexpr std::string_view kWords[] = {
-      "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
-      "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null",
-      "NULL", ".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN", "<<"};
+      "y",    "Y",    "yes",   "Yes",   "YES",   "n",     "N",     "no",   "No",
+      "NO",   "true", "True",  "TRUE",  "false", "False", "FALSE", "on",   "On",
+      "ON",   "off",  "Off",   "OFF",   "~",     "null",  "Null",  "NULL", ".inf",
+      ".Inf", ".INF", "-.inf", "+.inf", ".nan",  ".NaN",  ".NAN",  "<<"};
   for (auto w : kWords) {
     if (s == w) return true;
   }
@@ -157,11 +166,21 @@ void append_yaml_string(std::string& out, std::string_view s) {
     out += '"';
     for (unsigned char c : s) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
         default:
           if (c < 0x20 || c == 0x7F) {
             char buf[8];
@@ -239,23 +258,100 @@ void append_yaml_map(std::string& out, const fields::FieldTable& table,
 
 }  // namespace
 
+ColumnsWriter::ColumnsWriter(const fields::FieldTable& table, std::vector<int> columns)
+    : table_(table), columns_(std::move(columns)) {
+  for (int c : columns_) widths_.push_back(table_.fields()[c].width);
+}
+
+// pkg/columns/formatter/textcolumns RecalculateWidths: the space left by dividers and fixed
+// columns is shared in proportion to the columns' widths; a share beyond a column's max or
+// below its min is clamped and the rest shared again; what rounding leaves goes one character
+// at a time to the unclamped columns, left to right. A terminal too narrow for every minimum
+// gets a wider table.
+void ColumnsWriter::fit_to(size_t width) {
+  const auto& fields = table_.fields();
+  const size_t n = columns_.size();
+  if (n == 0 || width == 0) return;
+  const size_t dividers = n - 1;
+  size_t required = dividers, total_fixed = dividers, total_not_fixed = 0;
+  for (int c : columns_) {
+    const Field& f = fields[c];
+    if (f.fixed) {
+      required += f.width;
+      total_fixed += f.width;
+    } else {
+      total_not_fixed += f.width;
+      required += f.min_width > 0 ? f.min_width : 1;
+    }
+  }
+  width = std::max(width, required);
+  std::vector<bool> clamped(n, false);
+  size_t total_adjusted = 0;
+  for (bool satisfied = false; !satisfied;) {
+    satisfied = true;
+    total_adjusted = 0;
+    size_t add_to_fixed = 0, remove_from_not_fixed = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const Field& f = fields[columns_[i]];
+      if (f.fixed) {
+        widths_[i] = f.width;
+        continue;
+      }
+      if (clamped[i]) continue;
+      size_t share = static_cast<size_t>(
+          std::floor(static_cast<double>(f.width) / static_cast<double>(total_not_fixed) *
+                     static_cast<double>(width - total_fixed)));
+      if (f.max_width > 0 && share > f.max_width) {
+        share = f.max_width;
+      } else if (f.min_width > 0 && share < f.min_width) {
+        share = f.min_width;
+      } else {
+        total_adjusted += share;
+        widths_[i] = share;
+        continue;
+      }
+      widths_[i] = share;
+      clamped[i] = true;
+      add_to_fixed += share;
+      remove_from_not_fixed += f.width;
+      satisfied = false;
+    }
+    if (!satisfied) {
+      total_fixed += add_to_fixed;
+      total_not_fixed -= remove_from_not_fixed;
+    }
+  }
+  size_t leftover = width > total_adjusted + total_fixed ? width - total_adjusted - total_fixed : 0;
+  while (leftover > 0) {
+    bool gave = false;
+    for (size_t i = 0; i < n && leftover > 0; ++i) {
+      if (fields[columns_[i]].fixed || clamped[i]) continue;
+      ++widths_[i];
+      --leftover;
+      gave = true;
+    }
+    if (!gave) break;
+  }
+}
+
 void ColumnsWriter::header(std::string& out) const {
   bool first = true;
   std::string name;
-  for (int c : columns_) {
-    const Field& f = table_.fields()[c];
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const Field& f = table_.fields()[columns_[i]];
     if (!first) out += ' ';
     first = false;
     name = f.alias.empty() ? f.schema.full_name : f.alias;
     for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    format::append_cell(out, name, f.width, f.align, format::Ellipsis::End);
+    format::append_cell(out, name, widths_[i], f.align, format::Ellipsis::End);
   }
   out += '\n';
 }
 
 void ColumnsWriter::row(std::string& out, const Row& row) {
   bool first = true;
-  for (int c : columns_) {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const int c = columns_[i];
     const Field& f = table_.fields()[c];
     const Value& v = row[c];
     if (!first) out += ' ';
@@ -270,7 +366,7 @@ void ColumnsWriter::row(std::string& out, const Row& row) {
     } else {
       append_plain(cell_, f, v);
     }
-    format::append_cell(out, cell_, f.width, f.align, f.ellipsis);
+    format::append_cell(out, cell_, widths_[i], f.align, f.ellipsis);
   }
   out += '\n';
 }

@@ -23,16 +23,21 @@ using Row = std::vector<Value>;
 
 class ColumnsWriter {
  public:
-  ColumnsWriter(const fields::FieldTable& table, std::vector<int> columns)
-      : table_(table), columns_(std::move(columns)) {}
+  // Each column starts at its field's width.
+  ColumnsWriter(const fields::FieldTable& table, std::vector<int> columns);
+  // Scales the widths to fill a terminal of `width` characters as upstream's textcolumns
+  // does (a column's share follows its width, within its min/max; fixed columns keep theirs).
+  void fit_to(size_t width);
   void header(std::string& out) const;
   void row(std::string& out, const Row& row);
   const std::vector<int>& columns() const { return columns_; }
+  const std::vector<size_t>& widths() const { return widths_; }
 
  private:
   const fields::FieldTable& table_;
   std::vector<int> columns_;
-  std::string cell_;  // scratch, reused
+  std::vector<size_t> widths_;  // per column
+  std::string cell_;            // scratch, reused
 };
 
 // Compact (indent 0) or indented JSON object with keys sorted at each level, one per line.

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <seccomp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -112,7 +113,8 @@ class PipelineTest : public ::testing::Test {
 
   // Runs records through a pipeline and returns what it printed.
   std::string run(const std::string& struct_name, const metadata::DataSourceMetadata* meta,
-                  const OutputOptions& opts, const std::vector<std::vector<unsigned char>>& records) {
+                  const OutputOptions& opts,
+                  const std::vector<std::vector<unsigned char>>& records) {
     char* buf = nullptr;
     size_t len = 0;
     std::FILE* out = open_memstream(&buf, &len);
@@ -140,15 +142,39 @@ std::string pad_left(const std::string& s, size_t w) { return std::string(w - s.
 
 TEST_F(PipelineTest, AuditSeccompColumns) {
   const std::string text = run("event", &meta_, options("columns"), {seccomp_event().bytes()});
-  // Widths: container template 30, comm 16, pid/tid u32 max 10 (right), code/syscall 20.
+  // Widths: container template 30, comm 16, pid/tid the default 16 (right; their max of 10
+  // only bounds scaling to a terminal), code/syscall 20.
   const std::string header = pad_right("RUNTIME.CONTAINERNAME", 30) + " " + pad_right("COMM", 16) +
-                             " " + pad_left("PID", 10) + " " + pad_left("TID", 10) + " " +
+                             " " + pad_left("PID", 16) + " " + pad_left("TID", 16) + " " +
                              pad_right("CODE", 20) + " " + pad_right("SYSCALL", 20) + "\n";
   const std::string row = std::string(30, ' ') + " " + pad_right("unshare", 16) + " " +
-                          pad_left("1234", 10) + " " + pad_left("1235", 10) + " " +
-                          "\xE2\x80\xA6" "OMP_RET_KILL_THREAD" + " " +
-                          pad_right("SYS_UNSHARE", 20) + "\n";
+                          pad_left("1234", 16) + " " + pad_left("1235", 16) + " " +
+                          "\xE2\x80\xA6"
+                          "OMP_RET_KILL_THREAD" +
+                          " " + pad_right("SYS_UNSHARE", 20) + "\n";
   EXPECT_EQ(text, header + row);
+}
+
+TEST_F(PipelineTest, ColumnsFillATerminal) {
+  OutputOptions tty = options("columns");
+  tty.terminal_width = 80;
+  const std::string text = run("event", &meta_, tty, {seccomp_event().bytes()});
+  // 75 characters besides the dividers, shared by weights 30:16:16:16:20:20 (floors 19, 10,
+  // 10, 10, 12, 12; pid and tid within their 7..10), the 2 left over to the first columns.
+  // Headers are shortened like cells, always at the end.
+  const std::string header = std::string("RUNTIME.CONTAINERNA\xE2\x80\xA6") + " " +
+                             pad_right("COMM", 11) + " " + pad_left("PID", 10) + " " +
+                             pad_left("TID", 10) + " " + pad_right("CODE", 12) + " " +
+                             pad_right("SYSCALL", 12) + "\n";
+  ASSERT_EQ(text.substr(0, text.find('\n') + 1), header);
+  EXPECT_EQ(header.size(), 81u + 2);  // 80 characters, the ellipsis takes 3 bytes
+  // A terminal narrower than every minimum: the table keeps its minimums.
+  tty.terminal_width = 10;
+  const std::string narrow = run("event", &meta_, tty, {seccomp_event().bytes()});
+  const std::string narrow_header = narrow.substr(0, narrow.find('\n'));
+  const auto characters = std::count_if(narrow_header.begin(), narrow_header.end(),
+                                        [](char c) { return (c & 0xC0) != 0x80; });
+  EXPECT_EQ(characters, 1 + 1 + 7 + 7 + 1 + 1 + 5) << narrow_header;
 }
 
 TEST_F(PipelineTest, ColumnNamesWithoutMetadata) {
@@ -158,20 +184,21 @@ TEST_F(PipelineTest, ColumnNamesWithoutMetadata) {
   {
     EventPipeline p(btf_.get(), {"seccomp", "events", "event"}, nullptr, options("columns"), out);
     // Without gadget.yaml syscall_raw is still hidden behind its formatted sibling.
-    EXPECT_EQ(p.column_names(),
-              (std::vector<std::string>{"RUNTIME.CONTAINERNAME", "COMM", "PID", "TID", "CODE",
-                                        "SYSCALL"}));
+    EXPECT_EQ(p.column_names(), (std::vector<std::string>{"RUNTIME.CONTAINERNAME", "COMM", "PID",
+                                                          "TID", "CODE", "SYSCALL"}));
   }
   std::fclose(out);
   std::free(buf);
 }
 
 TEST_F(PipelineTest, CellsAreEscapedAndTruncated) {
-  const std::string text =
-      run("event", &meta_, options("columns", {"comm"}), {seccomp_event("a\tverylongcommand").bytes()});
+  const std::string text = run("event", &meta_, options("columns", {"comm"}),
+                               {seccomp_event("a\tverylongcommand").bytes()});
   // The 16-byte comm keeps "a\tverylongcomman"; escaped that is 17 characters, so the cell
   // keeps 15 of them and ends with an ellipsis.
-  EXPECT_EQ(text, pad_right("COMM", 16) + "\n" + "a\\tverylongcomm\xE2\x80\xA6" "\n");
+  EXPECT_EQ(text, pad_right("COMM", 16) + "\n" +
+                      "a\\tverylongcomm\xE2\x80\xA6"
+                      "\n");
 }
 
 TEST_F(PipelineTest, FieldsSelection) {
@@ -180,12 +207,11 @@ TEST_F(PipelineTest, FieldsSelection) {
             pad_right("COMM", 16) + " " + pad_right("SYSCALL", 20) + "\n" +
                 pad_right("unshare", 16) + " " + pad_right("SYS_UNSHARE", 20) + "\n");
   // -f removes from the default set, +f appends (full names and aliases both work).
-  const std::string modified = run("event", &meta_,
-                                   options("columns", {"-runtime.containerName,-tid,-code",
-                                                       "+proc.parent.comm"}),
-                                   {rec});
+  const std::string modified =
+      run("event", &meta_,
+          options("columns", {"-runtime.containerName,-tid,-code", "+proc.parent.comm"}), {rec});
   EXPECT_EQ(modified.substr(0, modified.find('\n')),
-            pad_right("COMM", 16) + " " + pad_left("PID", 10) + " " + pad_right("SYSCALL", 20) +
+            pad_right("COMM", 16) + " " + pad_left("PID", 16) + " " + pad_right("SYSCALL", 20) +
                 " " + pad_right("COMM", 16));
   // Entries for another data source are ignored.
   const std::string other = run("event", &meta_, options("columns", {"other:comm"}), {rec});
@@ -242,9 +268,9 @@ TEST_F(PipelineTest, JsonHasAllFieldsSortedAndNested) {
   EXPECT_EQ(ts[19], '.');
 
   // Keys sorted at each level, in the raw text.
-  const std::vector<std::string> top = {"\"code\":", "\"code_raw\":", "\"proc\":", "\"runtime\":",
-                                        "\"syscall\":", "\"syscall_raw\":", "\"timestamp\":",
-                                        "\"timestamp_raw\":", "\"ustack\":"};
+  const std::vector<std::string> top = {
+      "\"code\":",        "\"code_raw\":",  "\"proc\":",          "\"runtime\":", "\"syscall\":",
+      "\"syscall_raw\":", "\"timestamp\":", "\"timestamp_raw\":", "\"ustack\":"};
   size_t last = 0;
   for (const auto& k : top) {
     const size_t at = text.find(k);
@@ -265,8 +291,9 @@ TEST_F(PipelineTest, JsonPrettyAndSkip) {
   const std::string text = run("event", &meta, options("jsonpretty"), {seccomp_event().bytes()});
   EXPECT_EQ(text.rfind("{\n  \"code\": \"SECCOMP_RET_KILL_THREAD\",\n  \"code_raw\": 0,\n", 0), 0u)
       << text;
-  EXPECT_NE(text.find("\n  \"proc\": {\n    \"comm\": \"unshare\",\n    \"creds\": {\n      \"gid\": 0,"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("\n  \"proc\": {\n    \"comm\": \"unshare\",\n    \"creds\": {\n      \"gid\": 0,"),
+      std::string::npos)
       << text;
   EXPECT_EQ(text.find("ustack"), std::string::npos);
   EXPECT_EQ(text.substr(text.size() - 2), "}\n");
