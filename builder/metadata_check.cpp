@@ -58,40 +58,19 @@ std::string param_var_problem(const struct btf* btf, const std::string& name) {
   uint32_t type_id = var->type;
   const struct btf_type* t = skip_typedefs(btf, type_id);
   if (t && btf_is_array(t)) type_id = btf_array(t)->type;
-  if (!is_const_volatile(btf, type_id))
-    return "\"" + name + "\" is not a const volatile variable";
-  return {};
-}
-
-// Name of the struct pointed to by member `member` ("key"/"value") of a BTF map definition.
-std::string map_member_struct(const struct btf* btf, const std::string& map_name,
-                              const char* member) {
-  const struct btf_type* var = find_var(btf, map_name);
-  if (!var) return {};
-  const struct btf_type* def = skip_typedefs(btf, var->type);
-  if (!def || !btf_is_struct(def)) return {};
-  const struct btf_member* m = btf_members(def);
-  for (uint16_t i = 0; i < btf_vlen(def); ++i, ++m) {
-    if (std::strcmp(btf__name_by_offset(btf, m->name_off), member) != 0) continue;
-    const struct btf_type* ptr = skip_typedefs(btf, m->type);
-    if (!ptr || !btf_is_ptr(ptr)) return {};
-    const struct btf_type* target = skip_typedefs(btf, ptr->type);
-    if (!target || !btf_is_struct(target)) return {};
-    return btf__name_by_offset(btf, target->name_off);
-  }
+  if (!is_const_volatile(btf, type_id)) return "\"" + name + "\" is not a const volatile variable";
   return {};
 }
 
 // The structs each data source of the object decodes, by data source name.
 std::map<std::string, std::vector<std::string>> datasource_structs(
-    const struct btf* btf, const metadata::GadgetMarkers& markers) {
+    const metadata::GadgetMarkers& markers) {
   std::map<std::string, std::vector<std::string>> out;
   for (const auto& t : markers.tracers) out[t.name].push_back(t.struct_name);
   for (const auto& it : markers.iters) out[it.name].push_back(it.struct_name);
   for (const auto& mi : markers.map_iters) {
     auto& structs = out[mi.name];
-    for (const char* member : {"key", "value"}) {
-      std::string name = map_member_struct(btf, mi.map_name, member);
+    for (const auto& name : {mi.key_struct, mi.value_struct}) {
       if (!name.empty()) structs.push_back(name);
     }
   }
@@ -143,14 +122,14 @@ void validate_metadata(const std::string& yaml_text, const std::string& source,
                        const struct btf* btf) {
   const metadata::GadgetMetadata meta = metadata::parse_metadata(yaml_text, source);
   const metadata::GadgetMarkers markers = metadata::discover_markers(btf);
-  const auto structs = datasource_structs(btf, markers);
+  const auto structs = datasource_structs(markers);
 
   for (const auto& [ds_name, ds] : meta.datasources) {
     const std::string path = "datasources." + ds_name;
     auto it = structs.find(ds_name);
     if (it == structs.end())
-      fail(source, path, "no tracer, map iterator or iterator named \"" + ds_name +
-                             "\" in the eBPF object");
+      fail(source, path,
+           "no tracer, map iterator or iterator named \"" + ds_name + "\" in the eBPF object");
     const std::set<std::string> names = field_names(btf, it->second);
     for (const auto& [field, _] : ds.fields) {
       if (names.contains(field) || metadata::is_operator_field(field)) continue;
@@ -202,7 +181,7 @@ std::string update_metadata(const std::string& yaml_text, const std::string& sou
     if (btf__find_by_name_kind(btf, t.struct_name.c_str(), BTF_KIND_STRUCT) <= 0)
       fail(source, "datasources." + t.name,
            "struct " + t.struct_name + " not found in eBPF object");
-  for (const auto& [ds_name, structs] : datasource_structs(btf, markers)) add_fields(ds_name, structs);
+  for (const auto& [ds_name, structs] : datasource_structs(markers)) add_fields(ds_name, structs);
 
   for (const auto& p : markers.params) {
     if (std::string problem = param_var_problem(btf, p.variable); !problem.empty())

@@ -36,7 +36,8 @@ std::vector<std::string> split_parts(std::string_view encoded) {
 }
 
 // Markers are `const void *` globals (upstream validateGlobalConstVoidPtrVar).
-void check_const_void_ptr(const struct btf* btf, const struct btf_type* var, std::string_view name) {
+void check_const_void_ptr(const struct btf* btf, const struct btf_type* var,
+                          std::string_view name) {
   if (btf_var(var)->linkage != BTF_VAR_GLOBAL_ALLOCATED) malformed(name, "not a global variable");
   const struct btf_type* ptr = btf__type_by_id(btf, var->type);
   if (!ptr || !btf_is_ptr(ptr)) malformed(name, "not a pointer");
@@ -53,7 +54,31 @@ std::vector<std::string> parts_of(std::string_view name, std::string_view prefix
   return parts;
 }
 
+const struct btf_type* skip_typedefs(const struct btf* btf, uint32_t id) {
+  const struct btf_type* t = btf__type_by_id(btf, id);
+  while (t && btf_is_typedef(t)) t = btf__type_by_id(btf, t->type);
+  return t;
+}
+
 }  // namespace
+
+std::string map_member_struct(const struct btf* btf, const std::string& map_name,
+                              const char* member) {
+  const int var_id = btf__find_by_name_kind(btf, map_name.c_str(), BTF_KIND_VAR);
+  if (var_id <= 0) return {};
+  const struct btf_type* def = skip_typedefs(btf, btf__type_by_id(btf, var_id)->type);
+  if (!def || !btf_is_struct(def)) return {};
+  const struct btf_member* m = btf_members(def);
+  for (uint16_t i = 0; i < btf_vlen(def); ++i, ++m) {
+    if (std::string_view(btf__name_by_offset(btf, m->name_off)) != member) continue;
+    const struct btf_type* ptr = skip_typedefs(btf, m->type);
+    if (!ptr || !btf_is_ptr(ptr)) return {};
+    const struct btf_type* target = skip_typedefs(btf, ptr->type);
+    if (!target || !btf_is_struct(target)) return {};
+    return btf__name_by_offset(btf, target->name_off);
+  }
+  return {};
+}
 
 GadgetMarkers discover_markers(const struct btf* btf) {
   GadgetMarkers markers;
@@ -80,7 +105,8 @@ GadgetMarkers discover_markers(const struct btf* btf) {
     } else if (name.starts_with(kMapIter)) {
       check_const_void_ptr(btf, type, name);
       auto parts = parts_of(name, kMapIter, 2, 2);
-      markers.map_iters.push_back({parts[0], parts[1]});
+      markers.map_iters.push_back({parts[0], parts[1], map_member_struct(btf, parts[1], "key"),
+                                   map_member_struct(btf, parts[1], "value")});
     } else if (name.starts_with(kIter)) {
       check_const_void_ptr(btf, type, name);
       auto parts = parts_of(name, kIter, 3, 5);

@@ -23,6 +23,8 @@ struct ParamMarker {
 struct MapIterMarker {
   std::string name;
   std::string map_name;
+  std::string key_struct;    // BTF struct of the map's key; empty if not a struct
+  std::string value_struct;  // and of its value
 };
 
 // GADGET_ITER: array data source filled by iter/ programs.
@@ -43,5 +45,10 @@ struct GadgetMarkers {
 // Scans all BTF VARs for the marker prefixes. Throws Error(InvalidArgument) naming a marker
 // whose encoded parts are malformed.
 GadgetMarkers discover_markers(const struct btf* btf);
+
+// Name of the struct that member `member` ("key" or "value") of BTF-defined map `map_name`
+// points to, or "" when the map is not found or that member is not a struct.
+std::string map_member_struct(const struct btf* btf, const std::string& map_name,
+                              const char* member);
 
 }  // namespace ig::metadata

@@ -3,7 +3,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -147,6 +149,55 @@ std::string known_flags(const std::vector<GadgetParam>& params) {
 }
 
 }  // namespace
+
+std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text) {
+  if (text == "0") return std::chrono::nanoseconds(0);
+  static const std::pair<std::string_view, double> kUnits[] = {
+      {"ns", 1},  {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"ms", 1e6},
+      {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  double total = 0;
+  if (text.empty()) return std::nullopt;
+  while (!text.empty()) {
+    size_t digits = 0;
+    while (digits < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
+      ++digits;
+    }
+    if (digits == 0) return std::nullopt;
+    const std::string number(text.substr(0, digits));
+    char* end = nullptr;
+    const double value = std::strtod(number.c_str(), &end);
+    if (end != number.c_str() + number.size()) return std::nullopt;
+    text.remove_prefix(digits);
+    // Longest unit first: "ms" before "m".
+    const std::pair<std::string_view, double>* unit = nullptr;
+    for (const auto& u : kUnits) {
+      if (text.starts_with(u.first) && (!unit || u.first.size() > unit->first.size())) unit = &u;
+    }
+    if (!unit) return std::nullopt;
+    total += value * unit->second;
+    text.remove_prefix(unit->first.size());
+  }
+  return std::chrono::nanoseconds(static_cast<int64_t>(total));
+}
+
+std::optional<std::string> take_flag(std::vector<std::string>& args, const std::string& name) {
+  const std::string flag = "--" + name;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == flag) {
+      if (i + 1 >= args.size()) throw Error(ErrorCode::InvalidArgument, flag + ": missing value");
+      std::string value = args[i + 1];
+      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+      return value;
+    }
+    if (args[i].starts_with(flag + "=")) {
+      std::string value = args[i].substr(flag.size() + 1);
+      args.erase(args.begin() + static_cast<long>(i));
+      return value;
+    }
+  }
+  return std::nullopt;
+}
 
 bool parse_bool(const std::string& text, bool& out) {
   static const char* const kTrue[] = {"1", "t", "T", "true", "TRUE", "True"};

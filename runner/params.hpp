@@ -3,9 +3,12 @@
 // value; values are written into the object's data section before load.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "metadata/btf_markers.hpp"
@@ -39,6 +42,14 @@ std::vector<GadgetParam> collect_params(struct bpf_object* obj,
 // unknown flag or a value that does not fit the param's type.
 std::map<std::string, std::string> parse_gadget_args(const std::vector<std::string>& args,
                                                      const std::vector<GadgetParam>& params);
+
+// Go's time.ParseDuration: a sequence of decimal numbers with units ns, us (or µs), ms, s, m,
+// h ("300ms", "1.5s", "1m30s"; "0" alone). nullopt if the text is not one.
+std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text);
+
+// Removes "--name VALUE" or "--name=VALUE" from `args` and returns VALUE; nullopt if absent.
+// Throws Error(InvalidArgument) when the flag has no value.
+std::optional<std::string> take_flag(std::vector<std::string>& args, const std::string& name);
 
 // A bool param's value text, in the spellings Go's strconv.ParseBool accepts; false if invalid.
 bool parse_bool(const std::string& text, bool& out);

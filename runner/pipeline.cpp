@@ -55,14 +55,18 @@ struct Converter {
 }  // namespace
 
 struct EventPipeline::Impl {
-  Impl(const struct btf* btf, const metadata::TracerMarker& tracer,
+  Impl(const struct btf* btf, const std::string& name, const std::vector<std::string>& structs,
        const metadata::DataSourceMetadata* meta, const OutputOptions& options, std::FILE* out)
-      : table(btf, tracer.struct_name, meta),
+      : table(btf, structs, meta),
         mode(parse_mode(options.mode)),
         out(out),
         users(options.passwd_path, options.group_path) {
-    const int id = btf__find_by_name_kind(btf, tracer.struct_name.c_str(), BTF_KIND_STRUCT);
-    struct_size = static_cast<size_t>(btf__resolve_size(btf, static_cast<uint32_t>(id)));
+    terminal = options.terminal_width > 0;
+    if (meta) meta_annotations = meta->annotations;
+    for (const auto& s : structs) {
+      const int id = btf__find_by_name_kind(btf, s.c_str(), BTF_KIND_STRUCT);
+      struct_size += static_cast<size_t>(btf__resolve_size(btf, static_cast<uint32_t>(id)));
+    }
     // Slack so bitfield storage reads never run past the copy.
     record.assign(struct_size + 8, 0);
     row.resize(table.fields().size());
@@ -97,7 +101,7 @@ struct EventPipeline::Impl {
     }
 
     if (mode == Mode::Columns) {
-      columns.emplace(table, select_columns(tracer.name, options.fields));
+      columns.emplace(table, select_columns(name, options.fields));
       if (options.terminal_width > 0) columns->fit_to(options.terminal_width);
     }
     if (mode == Mode::Json || mode == Mode::JsonPretty)
@@ -336,8 +340,11 @@ struct EventPipeline::Impl {
   std::string buffer;
   uint64_t lost = 0;
   bool array = false;
-  size_t batch_rows = 0;  // rows of the open array batch
-  std::string object;     // scratch: one JSON object of an array batch
+  bool terminal = false;                   // stdout is a terminal
+  bool clear_screen = false;               // before each array batch
+  metadata::Annotations meta_annotations;  // the data source's own
+  size_t batch_rows = 0;                   // rows of the open array batch
+  std::string object;                      // scratch: one JSON object of an array batch
 
   // The row as an element of an array batch, as Go marshals a slice: "[a,b]" compact, or
   // indented one level deeper than a lone object.
@@ -363,7 +370,13 @@ struct EventPipeline::Impl {
 EventPipeline::EventPipeline(const struct btf* btf, const metadata::TracerMarker& tracer,
                              const metadata::DataSourceMetadata* meta, const OutputOptions& options,
                              std::FILE* out)
-    : impl_(std::make_unique<Impl>(btf, tracer, meta, options, out)) {}
+    : EventPipeline(btf, tracer.name, {tracer.struct_name}, meta, options, out) {}
+
+EventPipeline::EventPipeline(const struct btf* btf, const std::string& name,
+                             const std::vector<std::string>& structs,
+                             const metadata::DataSourceMetadata* meta, const OutputOptions& options,
+                             std::FILE* out)
+    : impl_(std::make_unique<Impl>(btf, name, structs, meta, options, out)) {}
 
 EventPipeline::~EventPipeline() = default;
 
@@ -372,11 +385,25 @@ void EventPipeline::set_enrichers(EventEnrichers enrichers) {
 }
 
 void EventPipeline::start() {
-  if (impl_->mode == Mode::Columns) impl_->columns->header(impl_->buffer);
+  // An array data source prints its header with each batch.
+  if (impl_->mode == Mode::Columns && !impl_->array) impl_->columns->header(impl_->buffer);
   impl_->flush_now();
 }
 
-void EventPipeline::set_array() { impl_->array = true; }
+void EventPipeline::begin_batch() {
+  Impl& d = *impl_;
+  if (d.mode == Mode::None) return;
+  if (d.clear_screen) d.buffer += "\033[H\033[2J";
+  if (d.mode == Mode::Columns) d.columns->header(d.buffer);
+}
+
+void EventPipeline::set_array() {
+  impl_->array = true;
+  // cli.clear-screen-before: each batch replaces the previous one on a terminal (top gadgets).
+  impl_->clear_screen = impl_->terminal &&
+                        impl_->meta_annotations.count("cli.clear-screen-before") &&
+                        impl_->meta_annotations.at("cli.clear-screen-before") == "true";
+}
 
 size_t EventPipeline::record_size() const { return impl_->struct_size; }
 

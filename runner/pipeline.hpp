@@ -57,6 +57,11 @@ class EventPipeline {
   EventPipeline(const struct btf* btf, const metadata::TracerMarker& tracer,
                 const metadata::DataSourceMetadata* meta, const OutputOptions& options,
                 std::FILE* out);
+  // Data source `name` whose records are `structs` back to back (a map iterator's key and
+  // value).
+  EventPipeline(const struct btf* btf, const std::string& name,
+                const std::vector<std::string>& structs, const metadata::DataSourceMetadata* meta,
+                const OutputOptions& options, std::FILE* out);
   ~EventPipeline();
   EventPipeline(const EventPipeline&) = delete;
   EventPipeline& operator=(const EventPipeline&) = delete;
@@ -65,7 +70,8 @@ class EventPipeline {
   // An array data source (GADGET_ITER): records come in batches, and in json/jsonpretty each
   // batch prints as one JSON array (closed by end_batch()).
   void set_array();
-  void start();                                  // header line in columns mode
+  void start();        // header line in columns mode
+  void begin_batch();  // array data sources: clears the screen if asked, header in columns
   void handle(const void* record, size_t size);  // one raw ring/perf buffer record (buffered)
   // Writes buffered lines to `out` and fflushes it, unless that was done less than 10 ms ago
   // (the run loop calls it after every poll batch, so deferred lines go out with a later one).

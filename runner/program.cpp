@@ -345,6 +345,49 @@ std::string GadgetProgram::run_iterator(const std::string& program) {
   }
 }
 
+std::string GadgetProgram::drain_map(const std::string& name) {
+  struct bpf_map* map = bpf_object__find_map_by_name(object_.get(), name.c_str());
+  if (!map) throw Error(ErrorCode::NotFound, "map " + name + " not in the object");
+  const int fd = bpf_map__fd(map);
+  const size_t key_size = bpf_map__key_size(map);
+  const size_t value_size = bpf_map__value_size(map);
+  constexpr uint32_t kBatch = 256;
+  std::vector<char> keys(key_size * kBatch), values(value_size * kBatch);
+  std::vector<char> in_batch(key_size), out_batch(key_size);
+  std::string records;
+  const auto append = [&](uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) {
+      records.append(keys.data() + i * key_size, key_size);
+      records.append(values.data() + i * value_size, value_size);
+    }
+  };
+  bool first = true;
+  for (;;) {
+    uint32_t count = kBatch;
+    const int err =
+        bpf_map_lookup_and_delete_batch(fd, first ? nullptr : in_batch.data(), out_batch.data(),
+                                        keys.data(), values.data(), &count, nullptr);
+    const int saved = errno;
+    if (err != 0 && saved != ENOENT) {
+      if (!first || (saved != EINVAL && saved != ENOTSUP && saved != 524)) {
+        throw Error(ErrorCode::Kernel, "reading map " + name + ": " + error_text(saved));
+      }
+      break;  // no batch operations (before v5.6): one entry at a time below
+    }
+    append(count);
+    if (err != 0) return records;  // ENOENT: that was the last batch
+    in_batch = out_batch;
+    first = false;
+  }
+  // Always the first key, since each one found is deleted; stop when one cannot be.
+  while (bpf_map_get_next_key(fd, nullptr, keys.data()) == 0 &&
+         bpf_map_lookup_elem(fd, keys.data(), values.data()) == 0 &&
+         bpf_map_delete_elem(fd, keys.data()) == 0) {
+    append(1);
+  }
+  return records;
+}
+
 std::string describe_failure(const ProgramFailure& failure) {
   auto [kind, target] = split_section(failure.section);
   std::string what =

@@ -86,6 +86,9 @@ class GadgetProgram {
   // Runs iterator program `program` (section iter/...) once: what it wrote with
   // bpf_seq_write, to the end. Throws Error naming the program.
   std::string run_iterator(const std::string& program);
+  // Takes every entry out of hash map `map`: keys and values back to back, one record per
+  // entry (upstream's map iterators read and delete in batches). Throws Error naming the map.
+  std::string drain_map(const std::string& map);
   // Destroys the links: the programs stop firing, maps stay readable until destruction.
   void detach() { links_.clear(); }
 

@@ -175,6 +175,79 @@ int map_fd(struct bpf_object* obj, const char* name) {
   return map ? bpf_map__fd(map) : -1;
 }
 
+// When each map iterator's data source is fetched (upstream's map-fetch params).
+struct MapFetch {
+  std::chrono::nanoseconds interval{};
+  int count = 0;  // 0: until the run ends
+  int done = 0;
+  bool periodic = true;
+  bool flush_on_stop = false;  // ebpf.map.flush-on-stop: one more fetch after detaching
+  std::chrono::steady_clock::time_point next{};
+};
+
+// --map-fetch-interval (default 1000ms) and --map-fetch-count (default 0), each "VALUE" for
+// every map iterator or "ds:VALUE,..." per data source; taken out of `args` when the gadget
+// has map iterators (they are not flags otherwise, as upstream).
+std::vector<MapFetch> map_fetch_schedule(const std::vector<metadata::MapIterMarker>& iters,
+                                         const metadata::GadgetMetadata& meta,
+                                         std::vector<std::string>& args) {
+  std::vector<MapFetch> out(iters.size());
+  if (iters.empty()) return out;
+  const auto per_source = [&](const std::string& flag, const std::string& text,
+                              const std::function<void(MapFetch&, const std::string&)>& set) {
+    for (const auto& item : split(text, ',')) {
+      const auto colon = item.find(':');
+      bool found = colon == std::string::npos;
+      for (size_t i = 0; i < iters.size(); ++i) {
+        if (colon == std::string::npos) {
+          set(out[i], item);
+        } else if (iters[i].name == item.substr(0, colon)) {
+          set(out[i], item.substr(colon + 1));
+          found = true;
+        }
+      }
+      if (!found) {
+        throw Error(ErrorCode::InvalidArgument,
+                    "--" + flag + ": no map iterator \"" + item.substr(0, colon) + "\"");
+      }
+    }
+  };
+  per_source("map-fetch-interval", take_flag(args, "map-fetch-interval").value_or("1000ms"),
+             [](MapFetch& f, const std::string& v) {
+               auto d = parse_go_duration(v);
+               if (!d) {
+                 throw Error(ErrorCode::InvalidArgument,
+                             "--map-fetch-interval: invalid duration \"" + v + "\"");
+               }
+               f.interval = *d;
+             });
+  per_source("map-fetch-count", take_flag(args, "map-fetch-count").value_or("0"),
+             [](MapFetch& f, const std::string& v) {
+               char* end = nullptr;
+               const long n = std::strtol(v.c_str(), &end, 10);
+               if (v.empty() || *end != '\0' || n < 0 || n > INT32_MAX) {
+                 throw Error(ErrorCode::InvalidArgument,
+                             "--map-fetch-count: invalid count \"" + v + "\"");
+               }
+               f.count = static_cast<int>(n);
+             });
+  for (size_t i = 0; i < iters.size(); ++i) {
+    MapFetch& f = out[i];
+    if (f.interval.count() == 0 && f.count > 1) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "map iterator " + iters[i].name + ": a fetch count above 1 needs an interval");
+    }
+    // No interval and no count: nothing is fetched periodically (upstream never ticks).
+    f.periodic = f.interval.count() != 0 || f.count != 0;
+    const auto* ds = datasource_metadata(meta, iters[i].name);
+    if (ds) {
+      auto it = ds->annotations.find("ebpf.map.flush-on-stop");
+      f.flush_on_stop = it != ds->annotations.end() && it->second == "true";
+    }
+  }
+  return out;
+}
+
 // "cannot attach X: kprobe/X: why; fentry/X: why" for a hook whose every variant failed.
 std::string hook_failure_message(const std::string& hook, const ProgramFailure& failure,
                                  const std::map<std::string, std::string>& preferred_failures) {
@@ -191,12 +264,13 @@ std::string hook_failure_message(const std::string& hook, const ProgramFailure& 
 int run(const RunOptions& options, oci::LayoutStore& store) {
   set_libbpf_debug(debug_enabled());
   PreparedGadget g = prepare(options, store);
-  auto values = parse_gadget_args(options.gadget_args, g.params);
-  if (g.markers.tracers.empty() && g.markers.iters.empty()) {
-    throw Error(ErrorCode::Unsupported,
-                "image \"" + g.image.reference.str() +
-                    "\" has no GADGET_TRACER or GADGET_ITER data source; map iterators "
-                    "(GADGET_MAPITER) are not supported yet");
+  std::vector<std::string> gadget_args = options.gadget_args;
+  std::vector<MapFetch> map_fetches = map_fetch_schedule(g.markers.map_iters, g.meta, gadget_args);
+  auto values = parse_gadget_args(gadget_args, g.params);
+  if (g.markers.tracers.empty() && g.markers.iters.empty() && g.markers.map_iters.empty()) {
+    throw Error(ErrorCode::Unsupported, "image \"" + g.image.reference.str() +
+                                            "\" has no GADGET_TRACER, GADGET_ITER or "
+                                            "GADGET_MAPITER data source");
   }
 
   const struct btf* btf = bpf_object__btf(g.spec.get());
@@ -212,6 +286,18 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
     pipelines.push_back(
         std::make_unique<EventPipeline>(btf, source, datasource_metadata(g.meta, iter.name),
                                         output_options_for(iter.name, options), stdout));
+    pipelines.back()->set_array();
+  }
+  // Then those of map iterators: each record is the map's key and value back to back.
+  for (const auto& iter : g.markers.map_iters) {
+    if (iter.key_struct.empty() || iter.value_struct.empty()) {
+      throw Error(ErrorCode::InvalidArgument, "map iterator " + iter.name +
+                                                  ": the key and value of map " + iter.map_name +
+                                                  " must be structs");
+    }
+    pipelines.push_back(std::make_unique<EventPipeline>(
+        btf, iter.name, std::vector<std::string>{iter.key_struct, iter.value_struct},
+        datasource_metadata(g.meta, iter.name), output_options_for(iter.name, options), stdout));
     pipelines.back()->set_array();
   }
 
@@ -348,6 +434,7 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
   for (size_t i = 0; i < g.markers.iters.size(); ++i) {
     EventPipeline& pipeline = *pipelines[g.markers.tracers.size() + i];
     const size_t size = pipeline.record_size();
+    pipeline.begin_batch();
     for (const auto& name : g.markers.iters[i].programs) {
       const std::string records = program->run_iterator(name);
       for (size_t at = 0; size > 0 && at + size <= records.size(); at += size) {
@@ -360,18 +447,30 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
     }
     pipeline.end_batch();
   }
-  if (!source) {
-    containers->on_added(nullptr);
-    containers->on_stopped(nullptr);
-    program.reset();
-    for (auto& pipeline : pipelines) pipeline->finish();
-    std::fflush(stdout);
-    return 0;
-  }
   using Clock = std::chrono::steady_clock;
+  const size_t first_map_pipeline = g.markers.tracers.size() + g.markers.iters.size();
+  const auto fetch_map = [&](size_t i) {
+    EventPipeline& pipeline = *pipelines[first_map_pipeline + i];
+    const std::string records = program->drain_map(g.markers.map_iters[i].map_name);
+    const size_t size = pipeline.record_size();
+    pipeline.begin_batch();
+    for (size_t at = 0; size > 0 && at + size <= records.size(); at += size) {
+      pipeline.handle(records.data() + at, size);
+    }
+    pipeline.end_batch();
+  };
+  for (auto& fetch : map_fetches) fetch.next = Clock::now() + fetch.interval;
+  // Without a tracer the run ends when no map fetch is left to do.
+  const auto work_left = [&] {
+    if (source) return true;
+    for (const auto& fetch : map_fetches) {
+      if (fetch.periodic && (fetch.count == 0 || fetch.done < fetch.count)) return true;
+    }
+    return false;
+  };
   const auto started = Clock::now();
   auto next_loss_check = started + std::chrono::seconds(1);
-  while (!signals.stopped()) {
+  while (!signals.stopped() && work_left()) {
     int wait_ms = 100;
     if (options.timeout_seconds > 0) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -379,8 +478,29 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
       if (left.count() <= 0) break;
       wait_ms = static_cast<int>(std::min<long>(wait_ms, left.count()));
     }
-    source->poll(wait_ms);
-    if (config.use_ringbuf && Clock::now() >= next_loss_check) {
+    for (const auto& fetch : map_fetches) {
+      if (!fetch.periodic || (fetch.count != 0 && fetch.done >= fetch.count)) continue;
+      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(fetch.next - Clock::now());
+      wait_ms = static_cast<int>(std::clamp<long>(until.count(), 0, wait_ms));
+    }
+    if (source) {
+      source->poll(wait_ms);
+    } else if (wait_ms > 0) {
+      // A stop signal cuts the sleep short (EINTR).
+      struct timespec pause = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+      nanosleep(&pause, nullptr);
+    }
+    for (size_t i = 0; i < map_fetches.size(); ++i) {
+      MapFetch& fetch = map_fetches[i];
+      if (!fetch.periodic || (fetch.count != 0 && fetch.done >= fetch.count) ||
+          Clock::now() < fetch.next) {
+        continue;
+      }
+      fetch_map(i);
+      ++fetch.done;
+      fetch.next += fetch.interval;
+    }
+    if (source && config.use_ringbuf && Clock::now() >= next_loss_check) {
       source->report_ring_losses();
       next_loss_check = Clock::now() + std::chrono::seconds(1);
     }
@@ -389,8 +509,12 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
   }
   // Detach first so that the final drain sees everything the kernel had already produced.
   program->detach();
-  source->poll(0);
-  if (config.use_ringbuf) source->report_ring_losses();
+  if (source) source->poll(0);
+  if (source && config.use_ringbuf) source->report_ring_losses();
+  // ebpf.map.flush-on-stop: what was counted since the last fetch is shown too.
+  for (size_t i = 0; i < map_fetches.size(); ++i) {
+    if (map_fetches[i].flush_on_stop) fetch_map(i);
+  }
   containers->on_added(nullptr);
   source.reset();
   program.reset();
@@ -416,16 +540,27 @@ std::string describe_gadget(const RunOptions& options, oci::LayoutStore& store) 
     if (!param.description.empty()) out << "  " << param.description;
     out << " (default \"" << param.default_value << "\")\n";
   }
+  if (!g.markers.map_iters.empty()) {
+    out << "  --map-fetch-interval string  Interval in which to iterate over maps "
+           "(default \"1000ms\")\n"
+           "  --map-fetch-count int  Number of map fetch cycles, 0 for unlimited (default "
+           "\"0\")\n";
+  }
   const struct btf* btf = bpf_object__btf(g.spec.get());
-  for (const auto& tracer : g.markers.tracers) {
-    EventPipeline pipeline(btf, tracer, datasource_metadata(g.meta, tracer.name),
-                           output_options_for(tracer.name, options), stdout);
-    out << "\nFields of data source " << tracer.name << ":\n";
-    for (const auto& [name, description] : pipeline.describe_fields()) {
-      out << "  " << name;
+  const auto describe = [&](const std::string& name, const std::vector<std::string>& structs) {
+    EventPipeline pipeline(btf, name, structs, datasource_metadata(g.meta, name),
+                           output_options_for(name, options), stdout);
+    out << "\nFields of data source " << name << ":\n";
+    for (const auto& [field, description] : pipeline.describe_fields()) {
+      out << "  " << field;
       if (!description.empty()) out << "  " << description;
       out << "\n";
     }
+  };
+  for (const auto& tracer : g.markers.tracers) describe(tracer.name, {tracer.struct_name});
+  for (const auto& iter : g.markers.iters) describe(iter.name, {iter.struct_name});
+  for (const auto& iter : g.markers.map_iters) {
+    describe(iter.name, {iter.key_struct, iter.value_struct});
   }
   return out.str();
 }

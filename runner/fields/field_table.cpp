@@ -1,5 +1,7 @@
 #include "runner/fields/field_table.hpp"
 
+#include <bpf/btf.h>
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -158,12 +160,27 @@ bool apply_template(std::string_view name, Annotations& dst) {
 }
 
 FieldTable::FieldTable(const struct btf* btf, const std::string& struct_name,
+                       const metadata::DataSourceMetadata* meta)
+    : FieldTable(btf, std::vector<std::string>{struct_name}, meta) {}
+
+FieldTable::FieldTable(const struct btf* btf, const std::vector<std::string>& struct_names,
                        const metadata::DataSourceMetadata* meta) {
-  for (auto& s : metadata::event_fields(btf, struct_name, meta)) {
-    Field f;
-    f.order = s.order;
-    f.schema = std::move(s);
-    fields_.push_back(std::move(f));
+  uint32_t offset = 0;
+  int order = 0;
+  for (const auto& struct_name : struct_names) {
+    int last_order = order;
+    for (auto& s : metadata::event_fields(btf, struct_name, meta)) {
+      Field f;
+      s.order += order;
+      if (s.kind != FieldKind::Formatted) s.offset += offset;
+      last_order = std::max(last_order, s.order + 1);
+      f.order = s.order;
+      f.schema = std::move(s);
+      fields_.push_back(std::move(f));
+    }
+    order = last_order;
+    const int id = btf__find_by_name_kind(btf, struct_name.c_str(), BTF_KIND_STRUCT);
+    if (id > 0) offset += static_cast<uint32_t>(btf__resolve_size(btf, static_cast<uint32_t>(id)));
   }
   order_formatted_fields();
   add_operator_fields();

@@ -16,9 +16,9 @@ namespace ig::runner::fields {
 
 struct Field {
   metadata::FieldSchema schema;
-  std::string name;          // last component of the full name: the JSON key
-  int parent = -1;           // index of the container field, -1 at top level
-  std::vector<int> children;  // sorted by name (JSON/YAML key order)
+  std::string name;                   // last component of the full name: the JSON key
+  int parent = -1;                    // index of the container field, -1 at top level
+  std::vector<int> children;          // sorted by name (JSON/YAML key order)
   metadata::Annotations annotations;  // templates applied, then explicit annotations
   bool operator_field = false;        // added by an operator (runtime.*), not from BTF
 
@@ -44,6 +44,10 @@ class FieldTable {
   // Throws Error(InvalidArgument) naming the field for a bad annotation value, Error(NotFound)
   // if the struct is missing.
   FieldTable(const struct btf* btf, const std::string& struct_name,
+             const metadata::DataSourceMetadata* meta);
+  // A record made of several structs back to back (a map iterator's key, then its value):
+  // their fields in that order, offsets counted from the start of the record.
+  FieldTable(const struct btf* btf, const std::vector<std::string>& struct_names,
              const metadata::DataSourceMetadata* meta);
 
   const std::vector<Field>& fields() const { return fields_; }

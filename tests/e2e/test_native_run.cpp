@@ -371,4 +371,45 @@ TEST_F(NativeRun, IteratorGadgetPrintsOneArrayAndExits) {
   EXPECT_FALSE(program_loaded("ig_snap_proc"));
 }
 
+// A GADGET_MAPITER data source (tests/e2e/gadgets/top_fchmodat): every --map-fetch-interval
+// the map is emptied into one JSON array; after --map-fetch-count fetches ig exits by itself.
+// Counts add up across fetches only if each fetch deleted what it read.
+TEST_F(NativeRun, MapIteratorFetchesAndEmptiesTheMap) {
+  const std::string image = "e2e/top_fchmodat:test";
+  ASSERT_EQ(ig_command({IG_BINARY, "image", "build", "-t", image,
+                        std::string(IG_E2E_GADGETS_DIR) + "/top_fchmodat"},
+                       store_),
+            "");
+  Child child = spawn({IG_BINARY, "run", image, "-o", "json", "--host", "--verify-image=false",
+                       "--map-fetch-interval", "400ms", "--map-fetch-count", "4"},
+                      store_);
+  auto deadline = Clock::now() + std::chrono::seconds(4);
+  while (Clock::now() < deadline && !has_bpf_link(child.pid)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::string path = base_ + "-counted";
+  for (mode_t mode : {0601, 0640, 0600}) {
+    fchmodat(AT_FDCWD, path.c_str(), mode, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  std::string out, err;
+  ASSERT_EQ(finish(child, out, err), 0) << err;
+  std::istringstream lines(out);
+  int batches = 0;
+  uint64_t calls = 0, modes = 0;
+  for (std::string line; std::getline(lines, line);) {
+    auto batch = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(batch.is_array()) << line;
+    ++batches;
+    for (const auto &row : batch) {
+      if (row.at("pid").get<int64_t>() != getpid()) continue;
+      calls += row.at("calls").get<uint64_t>();
+      modes |= row.at("modes").get<uint64_t>();
+    }
+  }
+  EXPECT_EQ(batches, 4) << out;
+  EXPECT_EQ(calls, 3u) << out;
+  EXPECT_EQ(modes, 0641u) << out;
+}
+
 }  // namespace

@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "builder/build.hpp"
 #include "builder/pack.hpp"
 #include "builder_test_util.hpp"
+#include "metadata/object_info.hpp"
 #include "oci/layout_store.hpp"
 #include "oci/media_types.hpp"
 #include "util/error.hpp"
@@ -27,9 +29,9 @@ ordered_json blob_json(oci::LayoutStore& store, const oci::Descriptor& desc) {
 }
 
 const std::vector<std::string> kAnnotationKeys = {
-    "io.inspektor-gadget.builder.version", "org.opencontainers.image.created",
+    "io.inspektor-gadget.builder.version",  "org.opencontainers.image.created",
     "org.opencontainers.image.description", "org.opencontainers.image.documentation",
-    "org.opencontainers.image.source", "org.opencontainers.image.title",
+    "org.opencontainers.image.source",      "org.opencontainers.image.title",
     "org.opencontainers.image.url"};
 
 TEST(Pack, ProducesUpstreamShape) {
@@ -43,7 +45,8 @@ TEST(Pack, ProducesUpstreamShape) {
   PackResult result = pack(input, store);
 
   const ordered_json index = blob_json(store, result.index);
-  EXPECT_EQ(keys(index), (std::vector<std::string>{"schemaVersion", "mediaType", "manifests", "annotations"}));
+  EXPECT_EQ(keys(index),
+            (std::vector<std::string>{"schemaVersion", "mediaType", "manifests", "annotations"}));
   EXPECT_EQ(index["mediaType"], oci::media_type::kImageIndex);
   ASSERT_EQ(index["manifests"].size(), 2u);
   std::vector<std::string> expected_annotations = kAnnotationKeys;
@@ -59,18 +62,23 @@ TEST(Pack, ProducesUpstreamShape) {
   const char* objects[] = {"X86 OBJECT", "ARM OBJECT"};
   for (int i = 0; i < 2; ++i) {
     const ordered_json entry = index["manifests"][i];
-    EXPECT_EQ(keys(entry), (std::vector<std::string>{"mediaType", "digest", "size", "annotations", "platform"}));
-    EXPECT_EQ(entry["platform"], ordered_json::parse(std::string(R"({"architecture":")") + archs[i] + R"(","os":"linux"})"));
+    EXPECT_EQ(keys(entry),
+              (std::vector<std::string>{"mediaType", "digest", "size", "annotations", "platform"}));
+    EXPECT_EQ(entry["platform"], ordered_json::parse(std::string(R"({"architecture":")") +
+                                                     archs[i] + R"(","os":"linux"})"));
     EXPECT_EQ(entry["annotations"], index["annotations"]);
 
     const ordered_json manifest = blob_json(store, result.manifests[i]);
-    EXPECT_EQ(keys(manifest), (std::vector<std::string>{"schemaVersion", "artifactType", "config", "layers", "annotations"}));
+    EXPECT_EQ(keys(manifest), (std::vector<std::string>{"schemaVersion", "artifactType", "config",
+                                                        "layers", "annotations"}));
     EXPECT_EQ(manifest["artifactType"], oci::media_type::kGadgetArtifact);
-    EXPECT_EQ(keys(manifest["config"]), (std::vector<std::string>{"mediaType", "digest", "size", "annotations"}));
+    EXPECT_EQ(keys(manifest["config"]),
+              (std::vector<std::string>{"mediaType", "digest", "size", "annotations"}));
     EXPECT_EQ(manifest["config"]["mediaType"], oci::media_type::kGadgetConfig);
     EXPECT_EQ(manifest["config"]["annotations"], index["annotations"]);
     ASSERT_EQ(manifest["layers"].size(), 1u);
-    EXPECT_EQ(keys(manifest["layers"][0]), (std::vector<std::string>{"mediaType", "digest", "size"}));
+    EXPECT_EQ(keys(manifest["layers"][0]),
+              (std::vector<std::string>{"mediaType", "digest", "size"}));
     EXPECT_EQ(manifest["layers"][0]["mediaType"], oci::media_type::kGadgetEbpf);
     EXPECT_EQ(manifest["layers"][0]["digest"], oci::sha256_of(objects[i]).str());
   }
@@ -92,7 +100,8 @@ TEST(Pack, WithoutMetadataUsesEmptyConfigAndOnlyCreated) {
   EXPECT_EQ(manifest["config"]["digest"],
             "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
   EXPECT_EQ(manifest["config"]["data"], "e30=");
-  EXPECT_EQ(keys(manifest["annotations"]), std::vector<std::string>{"org.opencontainers.image.created"});
+  EXPECT_EQ(keys(manifest["annotations"]),
+            std::vector<std::string>{"org.opencontainers.image.created"});
 }
 
 TEST(Pack, CreatedFromSourceDateEpoch) {
@@ -134,7 +143,8 @@ TEST_F(Build, TopLevelAuditSeccompGadget) {
   const ordered_json layout = ordered_json::parse(test::read(dir_.path() / "store/index.json"));
   int untagged_with_platform = 0;
   for (const auto& entry : layout["manifests"])
-    if (entry.contains("platform") && !entry["annotations"].contains("org.opencontainers.image.ref.name"))
+    if (entry.contains("platform") &&
+        !entry["annotations"].contains("org.opencontainers.image.ref.name"))
       ++untagged_with_platform;
   EXPECT_EQ(untagged_with_platform, 2);
 }
@@ -167,7 +177,8 @@ TEST_F(Build, CompileErrorShowsClangMessage) {
     build_dir(kData / "broken");
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("undeclared_identifier_in_fixture"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("undeclared_identifier_in_fixture"), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("program.bpf.c"), std::string::npos) << e.what();
   }
 }
@@ -175,12 +186,14 @@ TEST_F(Build, CompileErrorShowsClangMessage) {
 TEST_F(Build, InvalidMetadataRefusedBeforeStoring) {
   TempDir src;
   std::filesystem::copy_file(kRepo / "program.bpf.c", src.path() / "program.bpf.c");
-  test::write(src.path() / "gadget.yaml", "name: x\ndatasources:\n  seccomp:\n    fields:\n      foo: {}\n");
+  test::write(src.path() / "gadget.yaml",
+              "name: x\ndatasources:\n  seccomp:\n    fields:\n      foo: {}\n");
   try {
     build_dir(src.path(), "x:y");
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "gadget.yaml: datasources.seccomp.fields.foo: no such field in struct event");
+    EXPECT_STREQ(e.what(),
+                 "gadget.yaml: datasources.seccomp.fields.foo: no such field in struct event");
   }
   EXPECT_TRUE(store_.list().empty());
 }
@@ -216,7 +229,53 @@ TEST_P(UpstreamGadget, Builds) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, UpstreamGadget,
                          ::testing::Values("audit_seccomp", "trace_open", "trace_exec",
-                                           "snapshot_process"));
+                                           "snapshot_process", "top_file"));
+
+// The mermaid blocks of an upstream dev.md, in order (flowchart, then sequence diagram).
+std::vector<std::string> mermaid_blocks(const std::string& markdown) {
+  std::vector<std::string> blocks;
+  std::istringstream in(markdown);
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (!inside && line == "```mermaid") {
+      inside = true;
+      blocks.emplace_back();
+    } else if (inside && line == "```") {
+      inside = false;
+    } else if (inside) {
+      blocks.back() += line + "\n";
+    }
+  }
+  return blocks;
+}
+
+// `ig image inspect`'s diagrams of an image we build from upstream's source equal the ones
+// upstream generated for its dev.md (for gadgets whose headers we share unchanged; those
+// using user stacks reach more maps with ours).
+class UpstreamDiagrams : public Build, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(UpstreamDiagrams, MatchUpstreamDevMd) {
+  const std::filesystem::path source = kData / "upstream" / GetParam();
+  std::filesystem::path build_file;
+  if (std::string(GetParam()) == "trace_exec") build_file = kData / "no-wasm-build.yaml";
+  BuildResult result = build_dir(source, std::string(GetParam()) + ":diagrams", build_file);
+  std::string object;
+  for (const auto& m : oci::parse_index(oci::read_all(store_, result.index)).manifests) {
+    if (!m.platform || m.platform->architecture != "amd64") continue;
+    for (const auto& layer : oci::parse_manifest(oci::read_all(store_, m)).layers) {
+      if (layer.media_type == oci::media_type::kGadgetEbpf) object = oci::read_all(store_, layer);
+    }
+  }
+  ASSERT_FALSE(object.empty());
+  const auto expected = mermaid_blocks(test::read(source / "dev.md"));
+  ASSERT_EQ(expected.size(), 2u);
+  const auto info = metadata::describe_object(object);
+  EXPECT_EQ(metadata::flowchart(info), expected[0]);
+  EXPECT_EQ(metadata::sequence_diagram(info), expected[1]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, UpstreamDiagrams,
+                         ::testing::Values("trace_exec", "snapshot_process", "top_file"));
 
 TEST_F(Build, UpstreamTraceExecBuildYamlRefusesWasm) {
   try {
