@@ -61,8 +61,8 @@ ResolvedType resolve(const btf* b, uint32_t id) {
 struct FormatterRule {
   std::string_view type_name;
   Formatter formatter;
-  uint32_t size;                 // the only source size the converter accepts
-  std::string_view target_key;   // annotation that names the output field
+  uint32_t size;                // the only source size the converter accepts
+  std::string_view target_key;  // annotation that names the output field
 };
 
 // Converters keyed by gadget type (spec ig-compat.md §4.3/§4.4).
@@ -123,6 +123,7 @@ class Walker {
       container.size = t->size;
       fields_.push_back(std::move(container));
       walk(t, prefix + name + ".", bit_offset);
+      add_endpoint_fields(prefix + name, r.type_name);
       return;
     }
     if (name.empty()) return;
@@ -150,8 +151,9 @@ class Walker {
       const long elem_size = btf__resolve_size(btf_, a->type);
       if (elem_size <= 0 || elem.type == nullptr) return;
       f.size = static_cast<uint32_t>(elem_size) * a->nelems;
-      const bool is_char = btf_is_int(elem.type) && elem.type->size == 1 &&
-                           std::string_view(btf__name_by_offset(btf_, elem.type->name_off)) == "char";
+      const bool is_char =
+          btf_is_int(elem.type) && elem.type->size == 1 &&
+          std::string_view(btf__name_by_offset(btf_, elem.type->name_off)) == "char";
       f.kind = is_char ? FieldKind::String : FieldKind::Bytes;
       // gadget_comm comm[16]: the element's typedef selects templates and formatters.
       if (f.type_name.empty()) f.type_name = elem.type_name;
@@ -176,6 +178,49 @@ class Walker {
     add_formatted(prefix, name, source_name, type_name, kind, size, r.id);
   }
 
+  const FieldSchema* field(const std::string& full_name) const {
+    for (const auto& f : fields_) {
+      if (f.full_name == full_name) return &f;
+    }
+    return nullptr;
+  }
+
+  void add_converted(std::string full_name, Formatter formatter, std::string source,
+                     std::string aux) {
+    FieldSchema f;
+    f.full_name = std::move(full_name);
+    f.kind = FieldKind::Formatted;
+    f.formatter = formatter;
+    f.source = std::move(source);
+    f.aux = std::move(aux);
+    fields_.push_back(std::move(f));
+  }
+
+  // Endpoints (upstream's formatters operator, l3endpoint/l4endpoint): "addr" from the
+  // gadget_ip_addr_t member and the version; an l4 endpoint also gets "proto" from proto_raw
+  // and "endpoint" ("addr:port"), the text its column shows.
+  void add_endpoint_fields(const std::string& full, const std::string& type_name) {
+    const bool l4 = type_name == "gadget_l4endpoint_t";
+    if (!l4 && type_name != "gadget_l3endpoint_t") return;
+    const FieldSchema* ip = nullptr;
+    for (const auto& f : fields_) {
+      if (f.type_name == "gadget_ip_addr_t" && f.kind == FieldKind::Struct &&
+          f.full_name.starts_with(full + ".") &&
+          f.full_name.find('.', full.size() + 1) == std::string::npos) {
+        ip = &f;
+      }
+    }
+    const FieldSchema* bytes = ip ? field(ip->full_name + ".v6") : nullptr;
+    if (!bytes || bytes->size != 16 || !field(full + ".version")) return;
+    std::string addr = ip->full_name.substr(full.size() + 1);
+    if (addr.size() > 4 && addr.ends_with("_raw")) addr.resize(addr.size() - 4);
+    add_converted(full + "." + addr, Formatter::IpAddr, bytes->full_name, full + ".version");
+    if (!l4 || !field(full + ".port")) return;
+    if (field(full + ".proto_raw"))
+      add_converted(full + ".proto", Formatter::Protocol, full + ".proto_raw", "");
+    add_converted(full + ".endpoint", Formatter::Endpoint, full + "." + addr, full + ".port");
+  }
+
   FieldSchema make(std::string full_name, const ResolvedType& r) const {
     FieldSchema f;
     f.full_name = std::move(full_name);
@@ -194,9 +239,9 @@ class Walker {
 
   // Names the output of a converter (§4.4): target annotation, else the name without `_raw`,
   // else skipped (uid/gid fall back to user/group).
-  void add_formatted(const std::string& prefix, const std::string& name,
-                     const std::string& source, const std::string& type_name, FieldKind kind,
-                     uint32_t size, uint32_t type_id) {
+  void add_formatted(const std::string& prefix, const std::string& name, const std::string& source,
+                     const std::string& type_name, FieldKind kind, uint32_t size,
+                     uint32_t type_id) {
     Formatter formatter = Formatter::None;
     std::string_view target_key;
     if (kind == FieldKind::Enum) {

@@ -16,8 +16,8 @@ namespace ig::metadata {
 struct DataSourceMetadata;
 
 enum class FieldKind {
-  Int,        // signed integer (1, 2, 4, 8 bytes)
-  Uint,       // unsigned integer
+  Int,   // signed integer (1, 2, 4, 8 bytes)
+  Uint,  // unsigned integer
   Bool,
   Float,      // 4 or 8 bytes
   Enum,       // integer whose BTF type is an enum (enum_type_id set)
@@ -29,22 +29,37 @@ enum class FieldKind {
 
 // Formatter that produces a Formatted field (spec ig-compat.md §4.3/§4.4).
 enum class Formatter {
-  None, Timestamp, Syscall, Enum, Signal, Errno, Uid, Gid, FileMode, FileFlags, Bytes, Duration,
+  None,
+  Timestamp,
+  Syscall,
+  Enum,
+  Signal,
+  Errno,
+  Uid,
+  Gid,
+  FileMode,
+  FileFlags,
+  Bytes,
+  Duration,
+  IpAddr,    // gadget_ip_addr_t bytes (source) + version (aux) -> "10.0.0.1", "fe80::1"
+  Endpoint,  // formatted address (source) + port (aux) -> "10.0.0.1:80"
+  Protocol,  // IP protocol number -> "TCP"
 };
 
 struct FieldSchema {
-  std::string full_name;      // "proc.comm", "syscall", "syscall_raw"
-  std::string type_name;      // nearest gadget_* typedef (or BTF type name), e.g. "gadget_syscall"
+  std::string full_name;  // "proc.comm", "syscall", "syscall_raw"
+  std::string type_name;  // nearest gadget_* typedef (or BTF type name), e.g. "gadget_syscall"
   FieldKind kind = FieldKind::Uint;
-  uint32_t offset = 0;        // byte offset in the event record (members only)
-  uint32_t size = 0;          // bytes (members only)
-  uint32_t bit_offset = 0;    // bitfields: bit offset within the byte-aligned storage
-  uint32_t bit_size = 0;      // 0 unless a bitfield
-  uint32_t btf_type_id = 0;   // resolved member type (enum type for Enum)
-  int order = 0;              // position in struct order; formatted siblings follow their source
+  uint32_t offset = 0;       // byte offset in the event record (members only)
+  uint32_t size = 0;         // bytes (members only)
+  uint32_t bit_offset = 0;   // bitfields: bit offset within the byte-aligned storage
+  uint32_t bit_size = 0;     // 0 unless a bitfield
+  uint32_t btf_type_id = 0;  // resolved member type (enum type for Enum)
+  int order = 0;             // position in struct order; formatted siblings follow their source
   Formatter formatter = Formatter::None;  // for Formatted fields
-  std::string source;         // for Formatted fields: full name of the raw field
-  int depth = 0;              // number of dots in full_name
+  std::string source;                     // for Formatted fields: full name of the raw field
+  std::string aux;  // a second input (IpAddr: the version, Endpoint: the port)
+  int depth = 0;    // number of dots in full_name
 };
 
 // Walks `struct_name` in `btf`. Members whose name starts with "__" are skipped (upstream rule).

@@ -48,6 +48,7 @@ struct Converter {
   int source;
   int target;
   Formatter formatter;
+  int aux;  // second input field, -1 if none
   std::optional<format::EnumNames> enum_names;
   std::optional<format::GoTimeFormat> time;  // timestamps
 };
@@ -76,8 +77,10 @@ struct EventPipeline::Impl {
     for (size_t i = 0; i < fields.size(); ++i) {
       const auto& s = fields[i].schema;
       if (s.kind != FieldKind::Formatted) continue;
-      Converter c{table.find(s.source), static_cast<int>(i), s.formatter, std::nullopt, {}};
-      if (c.source < 0) continue;
+      Converter c{table.find(s.source), static_cast<int>(i),
+                  s.formatter,          s.aux.empty() ? -1 : table.find(s.aux),
+                  std::nullopt,         {}};
+      if (c.source < 0 || (!s.aux.empty() && c.aux < 0)) continue;
       const auto& src = fields[c.source];
       if (s.formatter == Formatter::Enum) {
         if (options.kernel_enums && !kernel) kernel.reset(btf__load_vmlinux_btf());
@@ -292,6 +295,20 @@ struct EventPipeline::Impl {
           break;
         case Formatter::Duration:
           format::append_duration(out, src.u);
+          break;
+        case Formatter::IpAddr:
+          format::append_ip_address(out, src.s, static_cast<uint8_t>(row[c.aux].u));
+          break;
+        case Formatter::Endpoint:
+          // An address that could not be read leaves the endpoint empty too.
+          if (!src.s.empty()) {
+            out += src.s;
+            out += ':';
+            out += std::to_string(row[c.aux].u);
+          }
+          break;
+        case Formatter::Protocol:
+          format::append_ip_protocol(out, static_cast<uint32_t>(src.u));
           break;
         case Formatter::None:
           break;

@@ -361,6 +361,39 @@ void FieldTable::resolve_annotations(const metadata::DataSourceMetadata* meta) {
       fields_[src].annotations["columns.hidden"] = "true";
     }
   }
+  // Endpoints show as one column, "addr:port" (l4) or "addr" (l3), through columns.replace;
+  // their members are hidden, the raw address and the endpoint text stay out of JSON
+  // (upstream's formatters operator).
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const Field& e = fields_[i];
+    const bool l4 = e.schema.type_name == "gadget_l4endpoint_t";
+    if (e.schema.kind != FieldKind::Struct ||
+        (!l4 && e.schema.type_name != "gadget_l3endpoint_t")) {
+      continue;
+    }
+    const std::string& full = e.schema.full_name;
+    std::string shown;
+    for (const Field& f : fields_) {
+      if (f.schema.formatter == Formatter::IpAddr && f.parent == static_cast<int>(i)) {
+        shown = f.schema.full_name;
+      }
+    }
+    if (l4 && find(full + ".endpoint") >= 0) shown = full + ".endpoint";
+    if (shown.empty()) continue;
+    fields_[i].annotations["columns.replace"] = shown;
+    for (Field& f : fields_) {
+      bool inside = false;
+      for (int p = f.parent; p >= 0 && !inside; p = fields_[p].parent)
+        inside = p == static_cast<int>(i);
+      if (!inside) continue;
+      f.annotations["columns.hidden"] = "true";
+      const bool raw_address =
+          f.schema.type_name == "gadget_ip_addr_t" ||
+          (f.parent >= 0 && fields_[f.parent].schema.type_name == "gadget_ip_addr_t");
+      if (raw_address || f.schema.full_name == full + ".endpoint")
+        f.annotations["json.skip"] = "true";
+    }
+  }
   // The ustack operator's sub-fields are hidden: the stack is shown on request only.
   for (Field& f : fields_) {
     for (int p = f.parent; p >= 0; p = fields_[p].parent) {
@@ -416,6 +449,12 @@ void FieldTable::resolve_columns() {
     if (f.width == 0) f.width = kDefaultWidth;
     if (f.max_width == 0) f.max_width = type_width(f.schema);
   }
+  for (Field& f : fields_) {
+    if (const std::string* v = get(f.annotations, "columns.replace")) {
+      f.replace = find(*v);
+      if (f.replace < 0) bad(f, "columns.replace", *v);
+    }
+  }
 }
 
 int FieldTable::find(std::string_view name) const {
@@ -433,7 +472,9 @@ std::vector<int> FieldTable::default_columns() const {
   std::vector<int> out;
   for (size_t i = 0; i < fields_.size(); ++i) {
     const Field& f = fields_[i];
-    if (!f.hidden && f.schema.kind != FieldKind::Struct) out.push_back(static_cast<int>(i));
+    if (!f.hidden && (f.schema.kind != FieldKind::Struct || f.replace >= 0)) {
+      out.push_back(static_cast<int>(i));
+    }
   }
   std::stable_sort(out.begin(), out.end(),
                    [this](int a, int b) { return fields_[a].order < fields_[b].order; });

@@ -29,6 +29,7 @@ struct Field {
   bool json_skip = false;
   bool hex = false;
   bool fixed = false;
+  int replace = -1;  // columns.replace: the column shows this field's value instead
   size_t width = 0;
   size_t min_width = 0;
   size_t max_width = 0;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <map>
 
 namespace ig::runner::format {
 namespace {
@@ -67,7 +68,8 @@ void append_errno_name(std::string& out, uint32_t value) {
 
 void append_signal_name(std::string& out, uint32_t value) {
   // Go's unix.SignalName knows the classic signals 1..31 only.
-  const char* abbrev = (value >= 1 && value <= 31) ? sigabbrev_np(static_cast<int>(value)) : nullptr;
+  const char* abbrev =
+      (value >= 1 && value <= 31) ? sigabbrev_np(static_cast<int>(value)) : nullptr;
   if (abbrev != nullptr) {
     out += "SIG";
     out += abbrev;
@@ -97,17 +99,24 @@ void append_file_flags(std::string& out, uint32_t flags) {
     uint32_t bit;
     const char* name;
   } kFlags[] = {
-      {0100, "O_CREAT"},       {0200, "O_EXCL"},       {0400, "O_NOCTTY"},
-      {01000, "O_TRUNC"},      {02000, "O_APPEND"},    {04000, "O_NONBLOCK"},
-      {010000, "O_DSYNC"},     {020000, "O_FASYNC"},   {040000, "O_DIRECT"},
+      {0100, "O_CREAT"},        {0200, "O_EXCL"},         {0400, "O_NOCTTY"},
+      {01000, "O_TRUNC"},       {02000, "O_APPEND"},      {04000, "O_NONBLOCK"},
+      {010000, "O_DSYNC"},      {020000, "O_FASYNC"},     {040000, "O_DIRECT"},
       {0100000, "O_LARGEFILE"}, {0200000, "O_DIRECTORY"}, {0400000, "O_NOFOLLOW"},
-      {01000000, "O_NOATIME"}, {02000000, "O_CLOEXEC"},
+      {01000000, "O_NOATIME"},  {02000000, "O_CLOEXEC"},
   };
   switch (flags & 3) {
-    case 0: out += "O_RDONLY"; break;
-    case 1: out += "O_WRONLY"; break;
-    case 2: out += "O_RDWR"; break;
-    default: break;  // 3 has no name upstream
+    case 0:
+      out += "O_RDONLY";
+      break;
+    case 1:
+      out += "O_WRONLY";
+      break;
+    case 2:
+      out += "O_RDWR";
+      break;
+    default:
+      break;  // 3 has no name upstream
   }
   bool first = (flags & 3) == 3;
   for (const auto& f : kFlags) {
@@ -301,6 +310,69 @@ BootClock::BootClock() : offset_ns_(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BO
 int64_t BootClock::to_wall(uint64_t boot_ns) const {
   if (boot_ns == 0) return clock_ns(CLOCK_REALTIME);
   return static_cast<int64_t>(boot_ns) + offset_ns_;
+}
+
+void append_ip_address(std::string& out, std::string_view bytes, uint8_t version) {
+  if (bytes.size() != 16) return;
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  const auto dotted = [&out](const unsigned char* p) {
+    for (int i = 0; i < 4; ++i) {
+      if (i) out += '.';
+      out += std::to_string(p[i]);
+    }
+  };
+  if (version == 4) {
+    dotted(b);
+    return;
+  }
+  if (version != 6) return;
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(b, kMapped, 12) == 0) {
+    dotted(b + 12);
+    return;
+  }
+  // The longest run of zero groups (the first of equal ones), if longer than one group, is
+  // written "::".
+  int best = -1, best_len = 0;
+  for (int i = 0; i < 8;) {
+    int j = i;
+    while (j < 8 && b[2 * j] == 0 && b[2 * j + 1] == 0) ++j;
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j > i ? j : i + 1;
+  }
+  if (best_len < 2) best = -1;
+  char group[8];
+  for (int i = 0; i < 8; ++i) {
+    if (i == best) {
+      out += "::";
+      i += best_len - 1;
+      continue;
+    }
+    if (i > 0 && i != best + best_len) out += ':';
+    std::snprintf(group, sizeof group, "%x", (b[2 * i] << 8) | b[2 * i + 1]);
+    out += group;
+  }
+}
+
+void append_ip_protocol(std::string& out, uint32_t number) {
+  static const std::map<uint32_t, const char*> kNames = {
+      {0, "HOPOPT"},     {1, "ICMP"},         {2, "IGMP"},        {4, "IPv4"},
+      {6, "TCP"},        {8, "EGP"},          {9, "IGP"},         {17, "UDP"},
+      {27, "RDP"},       {33, "DCCP"},        {41, "IPv6"},       {43, "IPv6-Route"},
+      {44, "IPv6-Frag"}, {46, "RSVP"},        {47, "GRE"},        {50, "ESP"},
+      {51, "AH"},        {58, "IPv6-ICMP"},   {59, "IPv6-NoNxt"}, {60, "IPv6-Opts"},
+      {88, "EIGRP"},     {89, "OSPFIGP"},     {94, "IPIP"},       {103, "PIM"},
+      {108, "IPComp"},   {112, "VRRP"},       {115, "L2TP"},      {132, "SCTP"},
+      {136, "UDPLite"},  {137, "MPLS-in-IP"}, {143, "Ethernet"},  {255, "Reserved"},
+  };
+  if (auto it = kNames.find(number); it != kNames.end()) {
+    out += it->second;
+  } else {
+    out += "proto#" + std::to_string(number);
+  }
 }
 
 }  // namespace ig::runner::format

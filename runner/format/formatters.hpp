@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -26,6 +27,11 @@ void append_file_mode(std::string& out, uint32_t mode);     // Go fs.FileMode(mo
 void append_file_flags(std::string& out, uint32_t flags);   // "O_RDONLY|O_CLOEXEC"
 void append_bytes(std::string& out, uint64_t bytes);        // go-humanize Bytes: "1.2 kB"
 void append_duration(std::string& out, uint64_t ns);        // "12ns", "1.23µs", "1.5s"
+// The 16 bytes of a gadget_ip_addr_t as Go's net.IP prints them: version 4 -> the first four
+// bytes dotted; version 6 -> RFC 5952 text (an IPv4-mapped address dotted); otherwise nothing.
+void append_ip_address(std::string& out, std::string_view bytes, uint8_t version);
+// IANA protocol keyword ("TCP", "UDP", "IPv6-ICMP"), "proto#N" for numbers not listed.
+void append_ip_protocol(std::string& out, uint32_t number);
 
 // uid/gid -> name from passwd/group files, read once; "uid:N"/"gid:N" when absent.
 class UserGroupNames {

@@ -353,18 +353,20 @@ void ColumnsWriter::row(std::string& out, const Row& row) {
   for (size_t i = 0; i < columns_.size(); ++i) {
     const int c = columns_[i];
     const Field& f = table_.fields()[c];
-    const Value& v = row[c];
+    // columns.replace: this column's place and layout, another field's value.
+    const Field& shown = f.replace >= 0 ? table_.fields()[f.replace] : f;
+    const Value& v = row[f.replace >= 0 ? f.replace : c];
     if (!first) out += ' ';
     first = false;
     cell_.clear();
-    if (is_text(f)) {
+    if (is_text(shown)) {
       format::append_go_escaped(cell_, v.s);
-    } else if (f.schema.kind == FieldKind::Bytes || f.schema.kind == FieldKind::Struct) {
+    } else if (shown.schema.kind == FieldKind::Bytes || shown.schema.kind == FieldKind::Struct) {
       cell_ += '<';
-      append_uint(cell_, f.schema.size);
+      append_uint(cell_, shown.schema.size);
       cell_ += " bytes>";
     } else {
-      append_plain(cell_, f, v);
+      append_plain(cell_, shown, v);
     }
     format::append_cell(out, cell_, widths_[i], f.align, f.ellipsis);
   }

@@ -2,14 +2,17 @@
 // `ig run -o json` and checks that the fchmodat calls this test makes come out
 // with the exact pid, tid, comm, mode and path; then checks that nothing of the
 // gadget stays loaded in the kernel.
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -410,6 +413,53 @@ TEST_F(NativeRun, MapIteratorFetchesAndEmptiesTheMap) {
   EXPECT_EQ(batches, 4) << out;
   EXPECT_EQ(calls, 3u) << out;
   EXPECT_EQ(modes, 0641u) << out;
+}
+
+// Upstream's snapshot_socket (iter/tcp and iter/udp) shows a TCP socket this test listens on:
+// its l4 endpoints decode to "addr", "port" and "proto" in JSON and to one "addr:port" column.
+TEST_F(NativeRun, SocketIteratorShowsEndpoints) {
+  const std::string image = "e2e/snapshot_socket:test";
+  ASSERT_EQ(ig_command({IG_BINARY, "image", "build", "-t", image,
+                        std::string(IG_UPSTREAM_GADGETS_DIR) + "/snapshot_socket"},
+                       store_),
+            "");
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  struct sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(listener, reinterpret_cast<struct sockaddr *>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<struct sockaddr *>(&addr), &len), 0);
+  const int port = ntohs(addr.sin_port);
+
+  Child json_run =
+      spawn({IG_BINARY, "run", image, "-o", "json", "--host", "--verify-image=false"}, store_);
+  std::string out, err;
+  ASSERT_EQ(finish(json_run, out, err), 0) << err;
+  auto rows = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(rows.is_array()) << out.substr(0, 200);
+  int found = 0;
+  for (const auto &row : rows) {
+    const auto &src = row.at("src");
+    if (src.at("port") != port || src.at("addr") != "127.0.0.1") continue;
+    ++found;
+    EXPECT_EQ(src.at("proto"), "TCP");
+    EXPECT_EQ(src.at("version"), 4);
+    EXPECT_FALSE(src.contains("addr_raw")) << src.dump();
+    EXPECT_FALSE(src.contains("endpoint")) << src.dump();
+    EXPECT_EQ(row.at("state"), 10);  // TCP_LISTEN
+  }
+  EXPECT_EQ(found, 1) << out;
+
+  Child columns_run = spawn({IG_BINARY, "run", image, "--host", "--verify-image=false"}, store_);
+  out.clear();
+  err.clear();
+  ASSERT_EQ(finish(columns_run, out, err), 0) << err;
+  EXPECT_EQ(out.substr(0, out.find('\n')).find("SRC"), 0u) << out.substr(0, 200);
+  EXPECT_NE(out.find("127.0.0.1:" + std::to_string(port) + " "), std::string::npos) << out;
+  close(listener);
 }
 
 }  // namespace

@@ -229,7 +229,7 @@ TEST_P(UpstreamGadget, Builds) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, UpstreamGadget,
                          ::testing::Values("audit_seccomp", "trace_open", "trace_exec",
-                                           "snapshot_process", "top_file"));
+                                           "snapshot_process", "snapshot_socket", "top_file"));
 
 // The mermaid blocks of an upstream dev.md, in order (flowchart, then sequence diagram).
 std::vector<std::string> mermaid_blocks(const std::string& markdown) {
@@ -275,7 +275,8 @@ TEST_P(UpstreamDiagrams, MatchUpstreamDevMd) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, UpstreamDiagrams,
-                         ::testing::Values("trace_exec", "snapshot_process", "top_file"));
+                         ::testing::Values("trace_exec", "snapshot_process", "snapshot_socket",
+                                           "top_file"));
 
 TEST_F(Build, UpstreamTraceExecBuildYamlRefusesWasm) {
   try {

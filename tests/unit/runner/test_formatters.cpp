@@ -36,6 +36,39 @@ TEST(Formatters, SyscallNamesFromLibseccomp) {
   EXPECT_EQ(out, "SYS_UNKNOWN");
 }
 
+std::string ip(std::initializer_list<int> bytes, uint8_t version) {
+  std::string raw(16, '\0');
+  size_t i = 0;
+  for (int b : bytes) raw[i++] = static_cast<char>(b);
+  std::string out;
+  append_ip_address(out, raw, version);
+  return out;
+}
+
+TEST(Formatters, IpAddressesAsGoPrintsThem) {
+  EXPECT_EQ(ip({127, 0, 0, 1}, 4), "127.0.0.1");
+  EXPECT_EQ(ip({}, 6), "::");
+  EXPECT_EQ(ip({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 6), "::1");
+  EXPECT_EQ(ip({0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 6), "fe80::1");
+  // IPv4-mapped: dotted, as net.IP.String(); IPv4-compatible stays hex.
+  EXPECT_EQ(ip({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3}, 6), "10.1.2.3");
+  EXPECT_EQ(ip({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}, 6), "::102:304");
+  // One zero group is not shortened; of two equal runs the first is.
+  EXPECT_EQ(ip({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, 6),
+            "2001:db8:0:1:1:1:1:1");
+  EXPECT_EQ(ip({0x20, 0x01, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1}, 6), "2001::1:0:0:1:1");
+  EXPECT_EQ(ip({1, 2, 3, 4}, 0), "");  // unknown version
+}
+
+TEST(Formatters, IpProtocols) {
+  std::string out;
+  append_ip_protocol(out, 6);
+  append_ip_protocol(out, 17);
+  append_ip_protocol(out, 58);
+  append_ip_protocol(out, 250);
+  EXPECT_EQ(out, "TCPUDPIPv6-ICMPproto#250");
+}
+
 TEST(Formatters, Errno) {
   EXPECT_EQ(run(append_errno_name, 0u), "");
   EXPECT_EQ(run(append_errno_name, 2u), "ENOENT");
@@ -83,8 +116,9 @@ TEST(Formatters, UsersAndGroupsFromFiles) {
   const std::string dir = ::testing::TempDir();
   const std::string passwd = dir + "/ig_test_passwd";
   const std::string group = dir + "/ig_test_group";
-  std::ofstream(passwd) << "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n"
-                        << "bad line\nalias:x:1000:1000::/:/bin/sh\n";
+  std::ofstream(passwd)
+      << "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n"
+      << "bad line\nalias:x:1000:1000::/:/bin/sh\n";
   std::ofstream(group) << "root:x:0:\nstaff:x:50:alice\n";
   UserGroupNames names(passwd, group);
   std::string out;
