@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,9 +11,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 namespace ig::runner {
@@ -310,19 +313,17 @@ void GadgetProgram::attach() {
   }
 }
 
-std::string GadgetProgram::run_iterator(const std::string& program) {
+std::string GadgetProgram::iterator_kind(const std::string& program) const {
   struct bpf_program* prog = bpf_object__find_program_by_name(object_.get(), program.c_str());
-  if (!prog) throw Error(ErrorCode::NotFound, "iterator program " + program + " not in the object");
-  const std::string section = bpf_program__section_name(prog);
-  take_log();
-  // Iterators over a map's elements need a target map; task, file, socket... iterators do not.
-  LinkPtr link(bpf_program__attach_iter(prog, nullptr));
-  if (!link) {
-    const int err = errno;
-    throw Error(ErrorCode::Kernel,
-                "attaching iterator " + program + " (" + section + ") failed: " + error_text(err));
-  }
-  const int fd = bpf_iter_create(bpf_link__fd(link.get()));
+  if (!prog) return {};
+  auto [kind, target] = split_section(bpf_program__section_name(prog));
+  return kind == "iter" || kind == "iter.s" ? target : std::string();
+}
+
+namespace {
+
+std::string read_iterator(int link_fd, const std::string& program) {
+  const int fd = bpf_iter_create(link_fd);
   if (fd < 0) {
     const int err = errno;
     throw Error(ErrorCode::Kernel, "starting iterator " + program + " failed: " + error_text(err));
@@ -343,6 +344,40 @@ std::string GadgetProgram::run_iterator(const std::string& program) {
       return out;
     }
   }
+}
+
+}  // namespace
+
+std::string GadgetProgram::run_iterator(const std::string& program, int netns_fd) {
+  struct bpf_program* prog = bpf_object__find_program_by_name(object_.get(), program.c_str());
+  if (!prog) throw Error(ErrorCode::NotFound, "iterator program " + program + " not in the object");
+  const std::string section = bpf_program__section_name(prog);
+  take_log();
+  // Iterators over a map's elements need a target map; task, file, socket... iterators do not.
+  LinkPtr link(bpf_program__attach_iter(prog, nullptr));
+  if (!link) {
+    const int err = errno;
+    throw Error(ErrorCode::Kernel,
+                "attaching iterator " + program + " (" + section + ") failed: " + error_text(err));
+  }
+  if (netns_fd < 0) return read_iterator(bpf_link__fd(link.get()), program);
+  // setns() moves only the calling thread: a thread of its own enters the namespace.
+  std::string out;
+  std::exception_ptr failure;
+  std::thread reader([&] {
+    try {
+      if (setns(netns_fd, CLONE_NEWNET) != 0) {
+        throw Error(ErrorCode::Kernel, "entering a network namespace for iterator " + program +
+                                           ": " + error_text(errno));
+      }
+      out = read_iterator(bpf_link__fd(link.get()), program);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  reader.join();
+  if (failure) std::rethrow_exception(failure);
+  return out;
 }
 
 std::string GadgetProgram::drain_map(const std::string& name) {

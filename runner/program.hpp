@@ -85,7 +85,11 @@ class GadgetProgram {
   void attach();
   // Runs iterator program `program` (section iter/...) once: what it wrote with
   // bpf_seq_write, to the end. Throws Error naming the program.
-  std::string run_iterator(const std::string& program);
+  // With `netns_fd` >= 0 it reads from a thread entered into that network namespace: socket
+  // iterators (tcp, udp) list the sockets of the namespace they are read in.
+  std::string run_iterator(const std::string& program, int netns_fd = -1);
+  // What an iterator program iterates ("task", "tcp", ...: its section after "iter/").
+  std::string iterator_kind(const std::string& program) const;
   // Takes every entry out of hash map `map`: keys and values back to back, one record per
   // entry (upstream's map iterators read and delete in batches). Throws Error naming the map.
   std::string drain_map(const std::string& map);

@@ -2,7 +2,9 @@
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -11,7 +13,9 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
+#include <utility>
 
 #include "metadata/btf_markers.hpp"
 #include "metadata/gadget_metadata.hpp"
@@ -173,6 +177,46 @@ std::unique_ptr<enrich::ContainerCache> make_container_cache(const RunOptions& o
 int map_fd(struct bpf_object* obj, const char* name) {
   struct bpf_map* map = bpf_object__find_map_by_name(obj, name);
   return map ? bpf_map__fd(map) : -1;
+}
+
+// A descriptor of a network namespace (/proc/PID/ns/net), closed with it.
+class NetnsFd {
+ public:
+  explicit NetnsFd(int fd) : fd_(fd) {}
+  NetnsFd(NetnsFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  NetnsFd(const NetnsFd&) = delete;
+  NetnsFd& operator=(const NetnsFd&) = delete;
+  ~NetnsFd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The network namespaces socket iterators are read in: those of the selected containers and,
+// with --host, ig's own; each once. A container that is gone by now is skipped.
+std::vector<NetnsFd> network_namespaces(enrich::ContainerCache& containers,
+                                        const enrich::NameSelector& selector, bool host) {
+  std::vector<NetnsFd> out;
+  std::set<ino_t> seen;
+  const auto add = [&](const std::string& path) {
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !seen.insert(st.st_ino).second) {
+      close(fd);
+      return;
+    }
+    out.emplace_back(fd);
+  };
+  if (host) add("/proc/self/ns/net");
+  for (const auto& c : containers.containers()) {
+    if (!host && !selector.empty() && !selector.matches(c->name)) continue;
+    add("/proc/" + std::to_string(c->pid) + "/ns/net");
+  }
+  return out;
 }
 
 // When each map iterator's data source is fetched (upstream's map-fetch params).
@@ -436,7 +480,17 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
     const size_t size = pipeline.record_size();
     pipeline.begin_batch();
     for (const auto& name : g.markers.iters[i].programs) {
-      const std::string records = program->run_iterator(name);
+      std::string records;
+      const std::string kind = program->iterator_kind(name);
+      if (kind == "tcp" || kind == "udp") {
+        // Socket iterators list one network namespace: each selected container's (upstream),
+        // and the host's with --host.
+        for (const auto& netns : network_namespaces(*containers, selector, options.host)) {
+          records += program->run_iterator(name, netns.get());
+        }
+      } else {
+        records = program->run_iterator(name);
+      }
       for (size_t at = 0; size > 0 && at + size <= records.size(); at += size) {
         pipeline.handle(records.data() + at, size);
       }

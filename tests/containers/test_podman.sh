@@ -141,5 +141,31 @@ assert mine[0]['runtime']['containerImageName'] == 'localhost/igtest-busybox:lat
 assert mine[0]['runtime']['containerPid'] > 0, mine[0]['runtime']
 " && pass "podman API: name, image and pid" || fail "podman API enrichment (output in $out)"
 
+# 7. Socket iterators read each container's network namespace: upstream's snapshot_socket shows
+# the socket a container listens on, not the host's, and -c picks whose namespaces are read.
+listener=igt-listen-$$
+start_container "$listener" 'nc -l -p 7777'
+sockets_ref=test/snapshot_socket:containers
+build_gadget "$here/../data/builder/upstream/snapshot_socket" "$sockets_ref"
+host_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1', $host_port)); s.listen(); time.sleep(30)" &
+background_pids+=($!)
+sleep 0.5
+out=$work/sockets.json
+"$IG" run "$sockets_ref" -o json --verify-image=false > "$out" 2> "$out.err" || fail "snapshot_socket: $(cat "$out.err")"
+/usr/bin/python3 - "$out" "$host_port" <<'PY' && pass "snapshot_socket reads the containers' network namespaces" || fail "snapshot_socket in containers (output in $out)"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+ports = {r['src']['port'] for r in rows}
+assert 7777 in ports, f'container listener missing: {ports}'
+assert int(sys.argv[2]) not in ports, 'a host socket is shown without --host'
+PY
+"$IG" run "$sockets_ref" -o json --verify-image=false -c "$a" > "$out" 2> "$out.err" || fail "snapshot_socket -c: $(cat "$out.err")"
+/usr/bin/python3 -c "
+import json, sys
+ports = {r['src']['port'] for r in json.load(open('$out'))}
+assert 7777 not in ports, ports
+" && pass "snapshot_socket -c reads only the selected container's namespace" || fail "snapshot_socket -c (output in $out)"
+
 [ "$failures" = 0 ] || exit 1
 echo "PASS"
