@@ -219,26 +219,73 @@ std::vector<NetnsFd> network_namespaces(enrich::ContainerCache& containers,
   return out;
 }
 
-// When each map iterator's data source is fetched (upstream's map-fetch params).
-struct MapFetch {
+// When an array data source (an iterator's or a map iterator's) is fetched, as upstream: once
+// right away with no interval and a count of 1, else every interval (none: never) until
+// `count` fetches (0: until the run ends), and once more at the end if asked.
+struct ArrayFetch {
   std::chrono::nanoseconds interval{};
-  int count = 0;  // 0: until the run ends
+  int count = 1;
   int done = 0;
-  bool periodic = true;
-  bool flush_on_stop = false;  // ebpf.map.flush-on-stop: one more fetch after detaching
+  bool on_stop = false;  // ebpf.iter.fetch-on-stop, ebpf.map.flush-on-stop
   std::chrono::steady_clock::time_point next{};
+
+  bool once() const { return interval.count() == 0 && count == 1; }
+  bool pending() const { return interval.count() > 0 && (count == 0 || done < count); }
 };
 
-// --map-fetch-interval (default 1000ms) and --map-fetch-count (default 0), each "VALUE" for
-// every map iterator or "ds:VALUE,..." per data source; taken out of `args` when the gadget
-// has map iterators (they are not flags otherwise, as upstream).
-std::vector<MapFetch> map_fetch_schedule(const std::vector<metadata::MapIterMarker>& iters,
-                                         const metadata::GadgetMetadata& meta,
-                                         std::vector<std::string>& args) {
-  std::vector<MapFetch> out(iters.size());
+std::chrono::nanoseconds parse_interval(const std::string& what, const std::string& text) {
+  auto d = parse_go_duration(text);
+  if (!d) throw Error(ErrorCode::InvalidArgument, what + ": invalid duration \"" + text + "\"");
+  return *d;
+}
+
+int parse_count(const std::string& what, const std::string& text) {
+  char* end = nullptr;
+  const long n = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || n < 0 || n > INT32_MAX) {
+    throw Error(ErrorCode::InvalidArgument, what + ": invalid count \"" + text + "\"");
+  }
+  return static_cast<int>(n);
+}
+
+bool annotated_true(const metadata::GadgetMetadata& meta, const std::string& ds,
+                    const std::string& key) {
+  const auto* m = datasource_metadata(meta, ds);
+  if (!m) return false;
+  auto it = m->annotations.find(key);
+  return it != m->annotations.end() && it->second == "true";
+}
+
+// Iterators: the data source's fetch-interval (default 0) and fetch-count (default 1)
+// annotations.
+std::vector<ArrayFetch> iterator_schedule(const std::vector<metadata::IterMarker>& iters,
+                                          const metadata::GadgetMetadata& meta) {
+  std::vector<ArrayFetch> out(iters.size());
+  for (size_t i = 0; i < iters.size(); ++i) {
+    const std::string& ds = iters[i].name;
+    if (const auto* m = datasource_metadata(meta, ds)) {
+      if (auto it = m->annotations.find("fetch-interval"); it != m->annotations.end()) {
+        out[i].interval = parse_interval(ds + ": fetch-interval", it->second);
+      }
+      if (auto it = m->annotations.find("fetch-count"); it != m->annotations.end()) {
+        out[i].count = parse_count(ds + ": fetch-count", it->second);
+      }
+    }
+    out[i].on_stop = annotated_true(meta, ds, "ebpf.iter.fetch-on-stop");
+  }
+  return out;
+}
+
+// Map iterators: --map-fetch-interval (default 1000ms) and --map-fetch-count (default 0), each
+// "VALUE" for every map iterator or "ds:VALUE,..." per data source; taken out of `args` when
+// the gadget has map iterators (they are not flags otherwise, as upstream).
+std::vector<ArrayFetch> map_iterator_schedule(const std::vector<metadata::MapIterMarker>& iters,
+                                              const metadata::GadgetMetadata& meta,
+                                              std::vector<std::string>& args) {
+  std::vector<ArrayFetch> out(iters.size());
   if (iters.empty()) return out;
   const auto per_source = [&](const std::string& flag, const std::string& text,
-                              const std::function<void(MapFetch&, const std::string&)>& set) {
+                              const std::function<void(ArrayFetch&, const std::string&)>& set) {
     for (const auto& item : split(text, ',')) {
       const auto colon = item.find(':');
       bool found = colon == std::string::npos;
@@ -257,37 +304,18 @@ std::vector<MapFetch> map_fetch_schedule(const std::vector<metadata::MapIterMark
     }
   };
   per_source("map-fetch-interval", take_flag(args, "map-fetch-interval").value_or("1000ms"),
-             [](MapFetch& f, const std::string& v) {
-               auto d = parse_go_duration(v);
-               if (!d) {
-                 throw Error(ErrorCode::InvalidArgument,
-                             "--map-fetch-interval: invalid duration \"" + v + "\"");
-               }
-               f.interval = *d;
+             [](ArrayFetch& f, const std::string& v) {
+               f.interval = parse_interval("--map-fetch-interval", v);
              });
-  per_source("map-fetch-count", take_flag(args, "map-fetch-count").value_or("0"),
-             [](MapFetch& f, const std::string& v) {
-               char* end = nullptr;
-               const long n = std::strtol(v.c_str(), &end, 10);
-               if (v.empty() || *end != '\0' || n < 0 || n > INT32_MAX) {
-                 throw Error(ErrorCode::InvalidArgument,
-                             "--map-fetch-count: invalid count \"" + v + "\"");
-               }
-               f.count = static_cast<int>(n);
-             });
+  per_source(
+      "map-fetch-count", take_flag(args, "map-fetch-count").value_or("0"),
+      [](ArrayFetch& f, const std::string& v) { f.count = parse_count("--map-fetch-count", v); });
   for (size_t i = 0; i < iters.size(); ++i) {
-    MapFetch& f = out[i];
-    if (f.interval.count() == 0 && f.count > 1) {
+    if (out[i].interval.count() == 0 && out[i].count > 1) {
       throw Error(ErrorCode::InvalidArgument,
                   "map iterator " + iters[i].name + ": a fetch count above 1 needs an interval");
     }
-    // No interval and no count: nothing is fetched periodically (upstream never ticks).
-    f.periodic = f.interval.count() != 0 || f.count != 0;
-    const auto* ds = datasource_metadata(meta, iters[i].name);
-    if (ds) {
-      auto it = ds->annotations.find("ebpf.map.flush-on-stop");
-      f.flush_on_stop = it != ds->annotations.end() && it->second == "true";
-    }
+    out[i].on_stop = annotated_true(meta, iters[i].name, "ebpf.map.flush-on-stop");
   }
   return out;
 }
@@ -309,7 +337,11 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
   set_libbpf_debug(debug_enabled());
   PreparedGadget g = prepare(options, store);
   std::vector<std::string> gadget_args = options.gadget_args;
-  std::vector<MapFetch> map_fetches = map_fetch_schedule(g.markers.map_iters, g.meta, gadget_args);
+  // Iterators' data sources, then map iterators': the same order as their pipelines.
+  std::vector<ArrayFetch> fetches = iterator_schedule(g.markers.iters, g.meta);
+  for (auto& f : map_iterator_schedule(g.markers.map_iters, g.meta, gadget_args)) {
+    fetches.push_back(f);
+  }
   auto values = parse_gadget_args(gadget_args, g.params);
   if (g.markers.tracers.empty() && g.markers.iters.empty() && g.markers.map_iters.empty()) {
     throw Error(ErrorCode::Unsupported, "image \"" + g.image.reference.str() +
@@ -474,51 +506,52 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
   }
 
   for (auto& pipeline : pipelines) pipeline->start();
-  // Array data sources are fetched once (upstream's default fetch-count 1, fetch-interval 0).
-  for (size_t i = 0; i < g.markers.iters.size(); ++i) {
-    EventPipeline& pipeline = *pipelines[g.markers.tracers.size() + i];
-    const size_t size = pipeline.record_size();
-    pipeline.begin_batch();
-    for (const auto& name : g.markers.iters[i].programs) {
-      std::string records;
-      const std::string kind = program->iterator_kind(name);
-      if (kind == "tcp" || kind == "udp") {
-        // Socket iterators list one network namespace: each selected container's (upstream),
-        // and the host's with --host.
-        for (const auto& netns : network_namespaces(*containers, selector, options.host)) {
-          records += program->run_iterator(name, netns.get());
-        }
-      } else {
-        records = program->run_iterator(name);
-      }
-      for (size_t at = 0; size > 0 && at + size <= records.size(); at += size) {
-        pipeline.handle(records.data() + at, size);
-      }
-      if (size == 0 || records.size() % size != 0) {
-        warn("iterator " + name + " wrote " + std::to_string(records.size()) +
-             " bytes, not a whole number of " + std::to_string(size) + "-byte records");
-      }
-    }
-    pipeline.end_batch();
-  }
   using Clock = std::chrono::steady_clock;
-  const size_t first_map_pipeline = g.markers.tracers.size() + g.markers.iters.size();
-  const auto fetch_map = [&](size_t i) {
-    EventPipeline& pipeline = *pipelines[first_map_pipeline + i];
-    const std::string records = program->drain_map(g.markers.map_iters[i].map_name);
+  const size_t first_array = g.markers.tracers.size();
+  const auto fetch = [&](size_t i) {
+    EventPipeline& pipeline = *pipelines[first_array + i];
     const size_t size = pipeline.record_size();
+    std::string records;
+    if (i < g.markers.iters.size()) {
+      for (const auto& name : g.markers.iters[i].programs) {
+        const std::string kind = program->iterator_kind(name);
+        std::string written;
+        if (kind == "tcp" || kind == "udp") {
+          // Socket iterators list one network namespace: each selected container's (upstream),
+          // and the host's with --host.
+          for (const auto& netns : network_namespaces(*containers, selector, options.host)) {
+            written += program->run_iterator(name, netns.get());
+          }
+        } else {
+          written = program->run_iterator(name);
+        }
+        if (size == 0 || written.size() % size != 0) {
+          warn("iterator " + name + " wrote " + std::to_string(written.size()) +
+               " bytes, not a whole number of " + std::to_string(size) + "-byte records");
+        }
+        records += written.substr(0, size == 0 ? 0 : written.size() - written.size() % size);
+      }
+    } else {
+      records = program->drain_map(g.markers.map_iters[i - g.markers.iters.size()].map_name);
+    }
     pipeline.begin_batch();
     for (size_t at = 0; size > 0 && at + size <= records.size(); at += size) {
       pipeline.handle(records.data() + at, size);
     }
     pipeline.end_batch();
   };
-  for (auto& fetch : map_fetches) fetch.next = Clock::now() + fetch.interval;
-  // Without a tracer the run ends when no map fetch is left to do.
+  for (size_t i = 0; i < fetches.size(); ++i) {
+    if (fetches[i].once()) {
+      fetch(i);
+      fetches[i].done = 1;
+    }
+    fetches[i].next = Clock::now() + fetches[i].interval;
+  }
+  // Without a tracer the run ends when no fetch is left to do.
   const auto work_left = [&] {
     if (source) return true;
-    for (const auto& fetch : map_fetches) {
-      if (fetch.periodic && (fetch.count == 0 || fetch.done < fetch.count)) return true;
+    for (const auto& f : fetches) {
+      if (f.pending()) return true;
     }
     return false;
   };
@@ -532,9 +565,9 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
       if (left.count() <= 0) break;
       wait_ms = static_cast<int>(std::min<long>(wait_ms, left.count()));
     }
-    for (const auto& fetch : map_fetches) {
-      if (!fetch.periodic || (fetch.count != 0 && fetch.done >= fetch.count)) continue;
-      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(fetch.next - Clock::now());
+    for (const auto& f : fetches) {
+      if (!f.pending()) continue;
+      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(f.next - Clock::now());
       wait_ms = static_cast<int>(std::clamp<long>(until.count(), 0, wait_ms));
     }
     if (source) {
@@ -544,15 +577,11 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
       struct timespec pause = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
       nanosleep(&pause, nullptr);
     }
-    for (size_t i = 0; i < map_fetches.size(); ++i) {
-      MapFetch& fetch = map_fetches[i];
-      if (!fetch.periodic || (fetch.count != 0 && fetch.done >= fetch.count) ||
-          Clock::now() < fetch.next) {
-        continue;
-      }
-      fetch_map(i);
-      ++fetch.done;
-      fetch.next += fetch.interval;
+    for (size_t i = 0; i < fetches.size(); ++i) {
+      if (!fetches[i].pending() || Clock::now() < fetches[i].next) continue;
+      fetch(i);
+      ++fetches[i].done;
+      fetches[i].next += fetches[i].interval;
     }
     if (source && config.use_ringbuf && Clock::now() >= next_loss_check) {
       source->report_ring_losses();
@@ -565,9 +594,9 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
   program->detach();
   if (source) source->poll(0);
   if (source && config.use_ringbuf) source->report_ring_losses();
-  // ebpf.map.flush-on-stop: what was counted since the last fetch is shown too.
-  for (size_t i = 0; i < map_fetches.size(); ++i) {
-    if (map_fetches[i].flush_on_stop) fetch_map(i);
+  // fetch-on-stop / flush-on-stop: what changed since the last fetch is shown too.
+  for (size_t i = 0; i < fetches.size(); ++i) {
+    if (fetches[i].on_stop) fetch(i);
   }
   containers->on_added(nullptr);
   source.reset();

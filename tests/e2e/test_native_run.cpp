@@ -462,4 +462,43 @@ TEST_F(NativeRun, SocketIteratorShowsEndpoints) {
   close(listener);
 }
 
+// An iterator's data source fetched periodically: the fetch-interval and fetch-count
+// annotations of upstream's snapshot_process source (in a gadget.yaml of our own) give three
+// arrays, the interval apart, after which ig exits.
+TEST_F(NativeRun, IteratorFetchIntervalAndCountFromAnnotations) {
+  const fs::path dir = fs::temp_directory_path() / ("ig-e2e-snapint-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(std::string(IG_UPSTREAM_GADGETS_DIR) + "/snapshot_process/program.bpf.c",
+                dir / "program.bpf.c");
+  std::ofstream(dir / "gadget.yaml") << "name: snapshot process every 200ms\n"
+                                        "datasources:\n"
+                                        "  processes:\n"
+                                        "    annotations:\n"
+                                        "      fetch-interval: 200ms\n"
+                                        "      fetch-count: \"3\"\n";
+  const std::string image = "e2e/snapshot_process:periodic";
+  const std::string build_error =
+      ig_command({IG_BINARY, "image", "build", "-t", image, dir.string()}, store_);
+  fs::remove_all(dir);
+  ASSERT_EQ(build_error, "");
+  const auto started = Clock::now();
+  Child child =
+      spawn({IG_BINARY, "run", image, "-o", "json", "--host", "--verify-image=false"}, store_);
+  std::string out, err;
+  ASSERT_EQ(finish(child, out, err), 0) << err;
+  EXPECT_GE(Clock::now() - started, std::chrono::milliseconds(600));
+  std::istringstream lines(out);
+  int batches = 0;
+  for (std::string line; std::getline(lines, line);) {
+    auto rows = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(rows.is_array()) << line.substr(0, 200);
+    ++batches;
+    EXPECT_TRUE(std::any_of(rows.begin(), rows.end(), [](const auto &r) {
+      return r.at("pid").template get<int64_t>() == getpid();
+    }));
+  }
+  EXPECT_EQ(batches, 3);
+}
+
 }  // namespace
