@@ -9,6 +9,7 @@
 
 #include "runner/enrich/container.hpp"
 #include "runner/fields/field_table.hpp"
+#include "runner/filter/event_filter.hpp"
 #include "runner/format/formatters.hpp"
 #include "runner/format/text.hpp"
 #include "runner/output/event_writers.hpp"
@@ -109,6 +110,7 @@ struct EventPipeline::Impl {
     }
     if (mode == Mode::Json || mode == Mode::JsonPretty)
       json.emplace(table, mode == Mode::Json ? 0 : 2);
+    if (!options.filter.empty()) filter.emplace(table, options.filter);
     find_operator_fields();
   }
 
@@ -349,6 +351,7 @@ struct EventPipeline::Impl {
   output::Row row;
   std::vector<int> members;  // fields decoded from the record
   std::vector<Converter> converters;
+  std::optional<filter::EventFilter> filter;
   std::optional<output::ColumnsWriter> columns;
   std::optional<output::JsonWriter> json;
   format::SyscallNames syscalls;
@@ -443,6 +446,7 @@ void EventPipeline::handle(const void* record, size_t size) {
   d.decode(record, size);
   if (!d.enrich()) return;
   d.convert();
+  if (d.filter && !d.filter->matches(d.row)) return;
   switch (d.mode) {
     case Mode::Columns:
       d.columns->row(d.buffer, d.row);

@@ -45,6 +45,7 @@ struct OutputOptions {
   bool kernel_enums = true;
   // Columns fill a terminal this wide; 0 (not a terminal): each column has its own width.
   size_t terminal_width = 0;
+  std::string filter;  // -F rules ("field<op>value,..."), empty: keep every event
   std::string passwd_path = "/etc/passwd";  // uid -> user name
   std::string group_path = "/etc/group";    // gid -> group name
 };

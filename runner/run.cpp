@@ -92,6 +92,7 @@ size_t terminal_width() {
 OutputOptions output_options_for(const std::string& datasource, const RunOptions& options) {
   OutputOptions out;
   out.terminal_width = terminal_width();
+  out.filter = options.filter;
   for (const auto& entry : options.output) {
     for (const auto& item : split(entry, ',')) {
       auto colon = item.find(':');

@@ -177,6 +177,30 @@ TEST_F(PipelineTest, ColumnsFillATerminal) {
   EXPECT_EQ(characters, 1 + 1 + 7 + 7 + 1 + 1 + 5) << narrow_header;
 }
 
+TEST_F(PipelineTest, FilterKeepsEventsMatchingEveryRule) {
+  const auto rec = seccomp_event().bytes();
+  const auto kept = [&](const std::string& rules) {
+    OutputOptions o = options("json");
+    o.filter = rules;
+    return !run("event", &meta_, o, {rec}).empty();
+  };
+  // Text, formatted and numeric fields (numbers compare as numbers, not text).
+  EXPECT_TRUE(kept("proc.comm==unshare"));
+  EXPECT_TRUE(kept("comm=unshare"));  // alias, "=" like "=="
+  EXPECT_FALSE(kept("proc.comm!=unshare"));
+  EXPECT_TRUE(kept("code==SECCOMP_RET_KILL_THREAD"));
+  EXPECT_TRUE(kept("syscall~^SYS_UN,proc.pid>=1234"));
+  EXPECT_FALSE(kept("syscall~^SYS_UN,proc.pid>1234"));
+  EXPECT_TRUE(kept("proc.pid<999999"));
+  EXPECT_FALSE(kept("syscall!~UNSHARE"));
+  EXPECT_TRUE(kept("proc.comm~a\\,|share"));  // "\," is a comma in the expression
+  for (const char* bad : {"nosuch==1", "proc.pid==abc", "proc.comm", "proc.comm~("}) {
+    OutputOptions o = options("json");
+    o.filter = bad;
+    EXPECT_THROW(run("event", &meta_, o, {rec}), Error) << bad;
+  }
+}
+
 TEST_F(PipelineTest, ColumnNamesWithoutMetadata) {
   char* buf = nullptr;
   size_t len = 0;
