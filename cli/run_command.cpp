@@ -43,6 +43,8 @@ void add_run_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--authfile", options->authfile, "Path of the registry credentials file");
   cmd->add_flag("--host", options->host, "Show data from the host and all containers");
+  cmd->add_option("--annotate", options->annotate,
+                  "Annotations over gadget.yaml's: datasource[.field]:key=value,...");
   cmd->add_option("-F,--filter", options->filter,
                   "Keep events matching every rule: field<op>value,... with op ==, !=, <, <=, >, "
                   ">=, ~ (regular expression), !~");

@@ -127,6 +127,32 @@ struct PreparedGadget {
   std::vector<GadgetParam> params;
 };
 
+// --annotate "ds:key=value,ds.field:key=value": annotations given at run time, over
+// gadget.yaml's (upstream's flag).
+void apply_annotate(const std::vector<std::string>& entries, metadata::GadgetMetadata& meta) {
+  for (const auto& entry : entries) {
+    for (const auto& item : split(entry, ',')) {
+      const size_t colon = item.find(':');
+      const size_t equals = item.find('=', colon == std::string::npos ? 0 : colon);
+      if (colon == std::string::npos || colon == 0 || equals == std::string::npos ||
+          equals == colon + 1) {
+        throw Error(ErrorCode::InvalidArgument,
+                    "--annotate \"" + item + "\": expected datasource[.field]:key=value");
+      }
+      const std::string target = item.substr(0, colon);
+      const std::string key = item.substr(colon + 1, equals - colon - 1);
+      const std::string value = item.substr(equals + 1);
+      const size_t dot = target.find('.');
+      auto& ds = meta.datasources[target.substr(0, dot)];
+      if (dot == std::string::npos) {
+        ds.annotations[key] = value;
+      } else {
+        ds.fields[target.substr(dot + 1)].annotations[key] = value;
+      }
+    }
+  }
+}
+
 PreparedGadget prepare(const RunOptions& options, oci::LayoutStore& store) {
   oci::Reference ref = acquire_image(options, store, warn);
   PreparedGadget g;
@@ -139,6 +165,7 @@ PreparedGadget prepare(const RunOptions& options, oci::LayoutStore& store) {
   if (!g.image.metadata_yaml.empty()) {
     g.meta = metadata::parse_metadata(g.image.metadata_yaml, ref.str() + ": gadget.yaml");
   }
+  apply_annotate(options.annotate, g.meta);
   g.spec = open_object(g.image.ebpf_object, g.object_name);
   const struct btf* btf = bpf_object__btf(g.spec.get());
   if (!btf) {

@@ -24,6 +24,7 @@ struct RunOptions {
   bool host = false;
   std::vector<std::string> container_names;  // -c: names, "!name" excludes
   std::string filter;                        // -F: "field<op>value,..."
+  std::vector<std::string> annotate;         // --annotate: "ds[.field]:key=value,..."
   // Container sources (-r and the socket flags); empty paths mean upstream's defaults.
   std::vector<std::string> runtimes = {"docker", "containerd", "cri-o", "podman"};
   std::string docker_socketpath;

@@ -501,4 +501,26 @@ TEST_F(NativeRun, IteratorFetchIntervalAndCountFromAnnotations) {
   EXPECT_EQ(batches, 3);
 }
 
+// --annotate sets data source and field annotations at run time, over gadget.yaml's: here a
+// column alias, a hidden column and a filter on the renamed field.
+TEST_F(NativeRun, AnnotateOverridesGadgetYaml) {
+  Child child = spawn({IG_BINARY, "run", kImage, "--timeout", "1", "--host", "--public-keys",
+                       public_key_path(store_), "--annotate",
+                       "fchmodat.filename:columns.alias=path,fchmodat.mode:columns.hidden=true"},
+                      store_);
+  std::string out, err;
+  ASSERT_EQ(finish(child, out, err), 0) << err;
+  const std::string header = out.substr(0, out.find('\n'));
+  EXPECT_NE(header.find("PATH"), std::string::npos) << header;
+  EXPECT_EQ(header.find("FILENAME"), std::string::npos) << header;
+  EXPECT_EQ(header.find("MODE"), std::string::npos) << header;
+  child = spawn({IG_BINARY, "run", kImage, "--timeout", "1", "--annotate", "fchmodat.mode",
+                 "--public-keys", public_key_path(store_)},
+                store_);
+  out.clear();
+  err.clear();
+  EXPECT_NE(finish(child, out, err), 0);
+  EXPECT_NE(err.find("--annotate \"fchmodat.mode\""), std::string::npos) << err;
+}
+
 }  // namespace
