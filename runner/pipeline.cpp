@@ -435,6 +435,8 @@ void EventPipeline::end_batch() {
     } else {
       d.buffer += d.mode == Mode::JsonPretty ? "\n]\n" : "]\n";
     }
+  } else if (d.array && d.mode == Mode::Yaml && d.batch_rows == 0) {
+    d.buffer += "---\n[]\n";
   }
   d.batch_rows = 0;
   d.flush_now();
@@ -460,7 +462,13 @@ void EventPipeline::handle(const void* record, size_t size) {
       }
       break;
     case Mode::Yaml:
-      output::append_yaml(d.buffer, d.table, d.row);
+      if (d.array) {
+        // One document per batch: the array as a sequence.
+        if (d.batch_rows++ == 0) d.buffer += "---\n";
+        output::append_yaml_item(d.buffer, d.table, d.row);
+      } else {
+        output::append_yaml(d.buffer, d.table, d.row);
+      }
       break;
     case Mode::None:
       break;

@@ -427,4 +427,17 @@ void append_yaml(std::string& out, const fields::FieldTable& table, const Row& r
   append_yaml_map(out, table, table.roots(), row, 0);
 }
 
+void append_yaml_item(std::string& out, const fields::FieldTable& table, const Row& row) {
+  std::string map;
+  append_yaml_map(map, table, table.roots(), row, 0);
+  // "- " before the first line, two spaces before the others.
+  for (size_t start = 0; start < map.size();) {
+    const size_t end = map.find('\n', start);
+    const size_t stop = end == std::string::npos ? map.size() : end + 1;
+    out += start == 0 ? "- " : "  ";
+    out.append(map, start, stop - start);
+    start = stop;
+  }
+}
+
 }  // namespace ig::runner::output

@@ -67,4 +67,7 @@ void append_json(std::string& out, const fields::FieldTable& table, const Row& r
 // "---" line, then the event as YAML with the JSON key order.
 void append_yaml(std::string& out, const fields::FieldTable& table, const Row& row);
 
+// The event as an item of a YAML sequence ("- key: ..."), for array data sources.
+void append_yaml_item(std::string& out, const fields::FieldTable& table, const Row& row);
+
 }  // namespace ig::runner::output

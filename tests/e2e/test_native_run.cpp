@@ -372,6 +372,15 @@ TEST_F(NativeRun, IteratorGadgetPrintsOneArrayAndExits) {
   }
   EXPECT_EQ(mine, 1) << rows.size() << " rows, " << mine << " for pid " << getpid();
   EXPECT_FALSE(program_loaded("ig_snap_proc"));
+  // In YAML the array is one document holding a sequence.
+  Child yaml =
+      spawn({IG_BINARY, "run", image, "-o", "yaml", "--host", "--verify-image=false"}, store_);
+  out.clear();
+  err.clear();
+  ASSERT_EQ(finish(yaml, out, err), 0) << err;
+  EXPECT_EQ(out.rfind("---\n- comm: ", 0), 0u) << out.substr(0, 200);
+  EXPECT_EQ(out.find("---", 1), std::string::npos);
+  EXPECT_NE(out.find("\n  pid: " + std::to_string(getpid()) + "\n"), std::string::npos);
 }
 
 // A GADGET_MAPITER data source (tests/e2e/gadgets/top_fchmodat): every --map-fetch-interval
