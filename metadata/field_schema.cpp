@@ -77,6 +77,7 @@ constexpr FormatterRule kRules[] = {
     {"gadget_file_flags", Formatter::FileFlags, 4, "formatters.file_flags.target"},
     {"gadget_bytes", Formatter::Bytes, 8, "formatters.bytes.target"},
     {"gadget_duration", Formatter::Duration, 8, "formatters.duration.target"},
+    {"gadget_kernel_stack", Formatter::KernelStack, 4, "ebpf.formatter.kstack"},
 };
 
 class Walker {

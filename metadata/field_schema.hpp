@@ -41,9 +41,10 @@ enum class Formatter {
   FileFlags,
   Bytes,
   Duration,
-  IpAddr,    // gadget_ip_addr_t bytes (source) + version (aux) -> "10.0.0.1", "fe80::1"
-  Endpoint,  // formatted address (source) + port (aux) -> "10.0.0.1:80"
-  Protocol,  // IP protocol number -> "TCP"
+  IpAddr,       // gadget_ip_addr_t bytes (source) + version (aux) -> "10.0.0.1", "fe80::1"
+  Endpoint,     // formatted address (source) + port (aux) -> "10.0.0.1:80"
+  Protocol,     // IP protocol number -> "TCP"
+  KernelStack,  // gadget_kernel_stack id -> "func; func; "
 };
 
 struct FieldSchema {

@@ -12,6 +12,7 @@
 #include "runner/filter/event_filter.hpp"
 #include "runner/format/formatters.hpp"
 #include "runner/format/text.hpp"
+#include "runner/kstack/kernel_stacks.hpp"
 #include "runner/output/event_writers.hpp"
 #include "runner/ustack/symbolizer.hpp"
 #include "util/error.hpp"
@@ -311,6 +312,9 @@ struct EventPipeline::Impl {
           break;
         case Formatter::Protocol:
           format::append_ip_protocol(out, static_cast<uint32_t>(src.u));
+          break;
+        case Formatter::KernelStack:
+          if (enrichers.kernel_stacks) enrichers.kernel_stacks->append(out, src.u);
           break;
         case Formatter::None:
           break;

@@ -25,6 +25,9 @@ struct Container;
 namespace ustack {
 class Symbolizer;
 }
+namespace kstack {
+class KernelStacks;
+}
 
 // Operators that fill fields from outside the record, run in handle() right after decoding,
 // i.e. while the ring-buffer callback still runs and the process usually still exists.
@@ -33,7 +36,8 @@ struct EventEnrichers {
   std::function<std::shared_ptr<const enrich::Container>(uint64_t mntns)> container;
   // Drops events of containers not selected (user space; for gadgets without the kernel map).
   std::function<bool(const enrich::Container*)> keep;
-  ustack::Symbolizer* ustack = nullptr;  // gadget_user_stack -> addresses/symbols/buildid
+  ustack::Symbolizer* ustack = nullptr;           // gadget_user_stack -> addresses/symbols/buildid
+  kstack::KernelStacks* kernel_stacks = nullptr;  // gadget_kernel_stack -> frame names
 };
 
 struct OutputOptions {

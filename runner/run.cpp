@@ -25,6 +25,7 @@
 #include "runner/enrich/mntns_filter.hpp"
 #include "runner/event_source.hpp"
 #include "runner/image.hpp"
+#include "runner/kstack/kernel_stacks.hpp"
 #include "runner/params.hpp"
 #include "runner/pipeline.hpp"
 #include "runner/program.hpp"
@@ -423,6 +424,7 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
 
   StopSignals signals;
   std::unique_ptr<ustack::Symbolizer> symbolizer;
+  std::unique_ptr<kstack::KernelStacks> kernel_stacks;
   std::unique_ptr<enrich::MntnsFilterMap> filter_map;
   std::unique_ptr<GadgetProgram> program;
   std::unique_ptr<EventSource> source;
@@ -491,6 +493,7 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
         }
       });
     }
+    kernel_stacks = std::make_unique<kstack::KernelStacks>(map_fd(attempt->object(), "ig_kstack"));
     symbolizer = std::make_unique<ustack::Symbolizer>(
         map_fd(attempt->object(), "ig_ustack"), map_fd(attempt->object(), "ig_build_id"),
         ustack::KernelMappings(map_fd(attempt->object(), "ig_ustack_mappings"),
@@ -506,6 +509,7 @@ int run(const RunOptions& options, oci::LayoutStore& store) {
         };
       }
       enrichers.ustack = symbolizer.get();
+      enrichers.kernel_stacks = kernel_stacks.get();
       pipeline->set_enrichers(std::move(enrichers));
     }
     std::vector<TracerSink> sinks;

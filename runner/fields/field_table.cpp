@@ -357,7 +357,8 @@ void FieldTable::resolve_annotations(const metadata::DataSourceMetadata* meta) {
     if (f.schema.kind != FieldKind::Formatted) continue;
     const int src = find(f.schema.source);
     if (src < 0) continue;
-    if (f.schema.formatter == Formatter::Enum || !explicit_hidden[src]) {
+    if (f.schema.formatter == Formatter::Enum || f.schema.formatter == Formatter::KernelStack ||
+        !explicit_hidden[src]) {
       fields_[src].annotations["columns.hidden"] = "true";
     }
   }

@@ -268,6 +268,10 @@ TEST_F(NativeRun, JsonRowsCarryTheCallersIdentityModeAndPath) {
     EXPECT_EQ(row.at("proc").at("pid").get<int64_t>(), getpid());
     EXPECT_EQ(row.at("proc").at("tid").get<int64_t>(), seen.tid);
     EXPECT_EQ(row.at("proc").at("comm"), kThreadName);
+    // The kernel stack of a syscall entry passes through the syscall dispatcher.
+    const std::string kstack = row.at("kstack");
+    EXPECT_NE(kstack.find("do_syscall_64; "), std::string::npos) << kstack;
+    EXPECT_TRUE(kstack.ends_with("; ")) << kstack;
   }
   EXPECT_FALSE(program_loaded(kProgramName))
       << "a program named " << kProgramName << " is still loaded after ig exited";

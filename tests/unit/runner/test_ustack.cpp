@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "runner/kstack/kernel_stacks.hpp"
 #include "runner/ustack/file_open.hpp"
 #include "runner/ustack/kernel_mappings.hpp"
 #include "runner/ustack/symbolizer.hpp"
@@ -68,6 +69,22 @@ TEST(KernelMappings, WithoutRecordingMapsFindsNothing) {
   Mapping recorded;
   recorded.recorded = true;
   EXPECT_EQ(none.open_file(recorded), -1);
+}
+
+TEST(KernelSymbols, FunctionsByAddressModulesIncluded) {
+  const kstack::KernelSymbols symbols(
+      "ffffffff81000000 T _stext\n"
+      "ffffffff81000100 t do_one\n"
+      "ffffffff81000200 D some_data\n"
+      "ffffffff81000300 W weak_fn\n"
+      "ffffffffc0000000 t mod_fn\t[mymod]\n"
+      "0000000000000000 T hidden_by_kptr_restrict\n");
+  EXPECT_EQ(symbols.size(), 4u);  // data and zero-address symbols are left out
+  EXPECT_EQ(symbols.lookup(0xffffffff81000150), "do_one");
+  EXPECT_EQ(symbols.lookup(0xffffffff81000250), "do_one");  // data is not a function
+  EXPECT_EQ(symbols.lookup(0xffffffff81000300), "weak_fn");
+  EXPECT_EQ(symbols.lookup(0xffffffffc0000010), "mod_fn");
+  EXPECT_EQ(symbols.lookup(0x1000), "");
 }
 
 // A directory standing in for a container's root, with what a hostile container could put

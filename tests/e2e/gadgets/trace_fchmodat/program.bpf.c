@@ -8,6 +8,7 @@
 #include <gadget/buffer.h>
 #include <gadget/common.h>
 #include <gadget/filter.h>
+#include <gadget/kernel_stack_map.h>
 #include <gadget/macros.h>
 #include <gadget/types.h>
 
@@ -19,6 +20,7 @@ struct event {
 	__u32 mode;
 	__s32 dfd;
 	char filename[FILENAME_MAX_LEN];
+	gadget_kernel_stack kstack_raw;
 };
 
 // Events with a mode outside this mask are dropped; a typed param for the e2e test.
@@ -49,6 +51,7 @@ int ig_fchmodat_e(struct syscall_trace_enter *ctx)
 	event->dfd = (__s32)ctx->args[0];
 	bpf_probe_read_user_str(event->filename, sizeof(event->filename),
 				(const char *)ctx->args[1]);
+	event->kstack_raw = gadget_get_kernel_stack(ctx);
 
 	gadget_submit_buf(ctx, &events, event, sizeof(*event));
 	return 0;
