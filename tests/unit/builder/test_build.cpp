@@ -229,7 +229,8 @@ TEST_P(UpstreamGadget, Builds) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, UpstreamGadget,
                          ::testing::Values("audit_seccomp", "trace_open", "trace_exec",
-                                           "snapshot_process", "snapshot_socket", "top_file"));
+                                           "snapshot_process", "snapshot_socket", "top_file",
+                                           "trace_malloc"));
 
 // The mermaid blocks of an upstream dev.md, in order (flowchart, then sequence diagram).
 std::vector<std::string> mermaid_blocks(const std::string& markdown) {
