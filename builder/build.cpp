@@ -41,7 +41,8 @@ class WorkDir {
     }
     std::string pattern = (fs::temp_directory_path() / "ig-build-XXXXXX").string();
     if (!::mkdtemp(pattern.data()))
-      throw Error(ErrorCode::Io, "creating temporary directory: " + std::string(std::strerror(errno)));
+      throw Error(ErrorCode::Io,
+                  "creating temporary directory: " + std::string(std::strerror(errno)));
     path_ = pattern;
     owned_ = true;
   }
@@ -83,8 +84,9 @@ void record_untagged(oci::LayoutStore& store, const std::vector<oci::Descriptor>
       });
     }
     for (const auto& desc : descriptors) {
-      const bool listed = std::any_of(index.manifests.begin(), index.manifests.end(),
-                                      [&](const oci::Descriptor& d) { return d.digest == desc.digest; });
+      const bool listed =
+          std::any_of(index.manifests.begin(), index.manifests.end(),
+                      [&](const oci::Descriptor& d) { return d.digest == desc.digest; });
       if (!listed) index.manifests.push_back(desc);
     }
   });
@@ -118,10 +120,11 @@ BuildResult build(const BuildOptions& options, oci::LayoutStore& store) {
     }
   }
 
-  const fs::path metadata_path = source_dir / (config.metadata ? *config.metadata
-                                                               : config.metadata_target);
+  const fs::path metadata_path =
+      source_dir / (config.metadata ? *config.metadata : config.metadata_target);
   const std::string metadata_name = metadata_path.filename().string();
-  if (!objects.empty() && (options.update_metadata || (options.validate_metadata && config.metadata))) {
+  if (!objects.empty() &&
+      (options.update_metadata || (options.validate_metadata && config.metadata))) {
     // Any architecture's BTF will do: the gadget's own types do not depend on it.
     auto btf = load_btf(objects.front());
     std::string text = config.metadata ? read_file(metadata_path) : std::string();
@@ -130,7 +133,11 @@ BuildResult build(const BuildOptions& options, oci::LayoutStore& store) {
       text = update_metadata(text, metadata_name, btf.get());
       write_file_atomically(metadata_path, text);
     }
-    if (options.validate_metadata) validate_metadata(text, metadata_name, btf.get());
+    if (options.validate_metadata) {
+      validate_metadata(text, metadata_name, btf.get(), [](const std::string& problem) {
+        std::fprintf(stderr, "warning: %s\n", problem.c_str());
+      });
+    }
   }
   if (fs::exists(metadata_path)) input.metadata = read_file(metadata_path);
 

@@ -119,7 +119,7 @@ YAML::Node child_map(YAML::Node node, const std::string& key) {
 }  // namespace
 
 void validate_metadata(const std::string& yaml_text, const std::string& source,
-                       const struct btf* btf) {
+                       const struct btf* btf, const std::function<void(const std::string&)>& warn) {
   const metadata::GadgetMetadata meta = metadata::parse_metadata(yaml_text, source);
   const metadata::GadgetMarkers markers = metadata::discover_markers(btf);
   const auto structs = datasource_structs(markers);
@@ -127,14 +127,18 @@ void validate_metadata(const std::string& yaml_text, const std::string& source,
   for (const auto& [ds_name, ds] : meta.datasources) {
     const std::string path = "datasources." + ds_name;
     auto it = structs.find(ds_name);
-    if (it == structs.end())
-      fail(source, path,
-           "no tracer, map iterator or iterator named \"" + ds_name + "\" in the eBPF object");
+    if (it == structs.end()) {
+      if (warn) {
+        warn(source + ": " + path + ": no tracer, map iterator or iterator named \"" + ds_name +
+             "\" in the eBPF object");
+      }
+      continue;
+    }
     const std::set<std::string> names = field_names(btf, it->second);
     for (const auto& [field, _] : ds.fields) {
       if (names.contains(field) || metadata::is_operator_field(field)) continue;
       std::string in = it->second.empty() ? "its map" : "struct " + it->second.front();
-      fail(source, path + ".fields." + field, "no such field in " + in);
+      if (warn) warn(source + ": " + path + ".fields." + field + ": no such field in " + in);
     }
   }
 

@@ -3,18 +3,22 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 struct btf;
 
 namespace ig::builder {
 
-// Throws Error(InvalidArgument) "<source_name>: <key path>: <problem>" for the first of:
-// a datasource that no tracer, map iterator or iterator of the object defines; a field that
-// is neither in the datasource's struct nor added by an operator; a params.ebpf.<var> that is
-// not a global `const volatile` variable or has an empty key.
+// Throws Error(InvalidArgument) "<source_name>: <key path>: <problem>" for a params.ebpf.<var>
+// that is not a global `const volatile` variable or has an empty key, the one check upstream's
+// validation makes. A datasource that no tracer, map iterator or iterator of the object
+// defines, or a field neither in its struct nor added by an operator, is passed to `warn` in
+// the same form: upstream builds such files (its trace_oomkill and trace_mount gadgets ship
+// them), so refusing them would refuse upstream's sources.
 void validate_metadata(const std::string& yaml_text, const std::string& source_name,
-                       const struct btf* btf);
+                       const struct btf* btf,
+                       const std::function<void(const std::string&)>& warn = {});
 
 // Returns `yaml_text` (may be empty: new file) with missing entries added: placeholder
 // name/description/URLs, datasources with their top-level struct members, and params.ebpf

@@ -186,14 +186,13 @@ TEST_F(Build, CompileErrorShowsClangMessage) {
 TEST_F(Build, InvalidMetadataRefusedBeforeStoring) {
   TempDir src;
   std::filesystem::copy_file(kRepo / "program.bpf.c", src.path() / "program.bpf.c");
-  test::write(src.path() / "gadget.yaml",
-              "name: x\ndatasources:\n  seccomp:\n    fields:\n      foo: {}\n");
+  test::write(src.path() / "gadget.yaml", "name: x\nparams:\n  ebpf:\n    nosuch:\n      key: x\n");
   try {
     build_dir(src.path(), "x:y");
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "gadget.yaml: datasources.seccomp.fields.foo: no such field in struct event");
+                 "gadget.yaml: params.ebpf.nosuch: variable \"nosuch\" not found in eBPF object");
   }
   EXPECT_TRUE(store_.list().empty());
 }
