@@ -17,4 +17,19 @@
 #define BPF_URETPROBE(name, args...) BPF_KRETPROBE(name, ##args)
 #endif
 
+/* libbpf 1.2: kprobes with more than five arguments (the ABI's sixth register on x86-64,
+ * up to eight on arm64). */
+#if !defined(PT_REGS_PARM6) && (defined(bpf_target_x86) || defined(bpf_target_arm64))
+#if defined(bpf_target_x86)
+#define PT_REGS_PARM6(x) (__PT_REGS_CAST(x)->r9)
+#else
+#define PT_REGS_PARM6(x) (__PT_REGS_CAST(x)->regs[5])
+#define PT_REGS_PARM7(x) (__PT_REGS_CAST(x)->regs[6])
+#define PT_REGS_PARM8(x) (__PT_REGS_CAST(x)->regs[7])
+#define ___bpf_kprobe_args7(x, args...) ___bpf_kprobe_args6(args), (void *)PT_REGS_PARM7(ctx)
+#define ___bpf_kprobe_args8(x, args...) ___bpf_kprobe_args7(args), (void *)PT_REGS_PARM8(ctx)
+#endif
+#define ___bpf_kprobe_args6(x, args...) ___bpf_kprobe_args5(args), (void *)PT_REGS_PARM6(ctx)
+#endif
+
 #endif /* __IG_BPF_TRACING_COMPAT_H */

@@ -278,6 +278,13 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, UpstreamDiagrams,
                          ::testing::Values("trace_exec", "snapshot_process", "snapshot_socket",
                                            "top_file"));
 
+// Macros upstream gadgets use that Debian 12's libbpf (1.1) lacks come from
+// include/bpf/bpf_tracing.h, for both architectures.
+TEST_F(Build, NewerLibbpfTracingMacros) {
+  BuildResult result = build_dir(kData / "kprobe_args", "kprobe_args:test");
+  EXPECT_EQ(blob_json(store_, result.index)["manifests"].size(), 2u);
+}
+
 TEST_F(Build, UpstreamTraceExecBuildYamlRefusesWasm) {
   try {
     build_dir(kData / "upstream/trace_exec");
