@@ -14,9 +14,25 @@ started_containers=()
 background_pids=()
 
 cleanup() {
+  local pid c mount
   for pid in "${background_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # A podman service still shutting down keeps its storage mounted: let it finish.
+  for pid in "${background_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   for c in "${started_containers[@]}"; do podman_ rm -f -t 0 "$c" > /dev/null 2>&1 || true; done
-  if [ "$failures" = 0 ] && [ -z "${IG_TEST_KEEP:-}" ]; then rm -rf "$work"; else echo "(work files in $work)"; fi
+  # containers/storage bind-mounts its overlay directory onto itself; undo what is left.
+  awk -v prefix="$work/" 'index($5, prefix) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+    while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+  if [ "$failures" != 0 ] || [ -n "${IG_TEST_KEEP:-}" ]; then
+    echo "(work files in $work)"
+    return
+  fi
+  # conmon may still be writing a stopped container's exit files for a moment.
+  local _
+  for _ in 1 2 3 4 5 6; do
+    rm -rf "$work" 2> /dev/null && return
+    sleep 0.5
+  done
+  echo "warning: could not remove $work"
 }
 trap cleanup EXIT
 
