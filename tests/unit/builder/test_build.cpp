@@ -122,6 +122,13 @@ class Build : public ::testing::Test {
   TempDir dir_;
   oci::LayoutStore store_{dir_.path() / "store"};
 
+  // Builds upstream fixture `name` (trace_exec without its wasm module).
+  BuildResult build_upstream(const std::string& name, const std::string& tag) {
+    std::filesystem::path build_file;
+    if (name == "trace_exec") build_file = kData / "no-wasm-build.yaml";
+    return build_dir(kData / "upstream" / name, name + ":" + tag, build_file);
+  }
+
   BuildResult build_dir(const std::filesystem::path& source, const std::string& tag = "",
                         const std::filesystem::path& build_file = {}) {
     BuildOptions options;
@@ -218,10 +225,7 @@ TEST_F(Build, UpdateMetadataWritesGadgetYaml) {
 class UpstreamGadget : public Build, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(UpstreamGadget, Builds) {
-  const std::filesystem::path source = kData / "upstream" / GetParam();
-  std::filesystem::path build_file;
-  if (std::string(GetParam()) == "trace_exec") build_file = kData / "no-wasm-build.yaml";
-  BuildResult result = build_dir(source, std::string(GetParam()) + ":compat", build_file);
+  BuildResult result = build_upstream(GetParam(), "compat");
   const ordered_json index = blob_json(store_, result.index);
   EXPECT_EQ(index["manifests"].size(), 2u);
 }
@@ -256,9 +260,7 @@ class UpstreamDiagrams : public Build, public ::testing::WithParamInterface<cons
 
 TEST_P(UpstreamDiagrams, MatchUpstreamDevMd) {
   const std::filesystem::path source = kData / "upstream" / GetParam();
-  std::filesystem::path build_file;
-  if (std::string(GetParam()) == "trace_exec") build_file = kData / "no-wasm-build.yaml";
-  BuildResult result = build_dir(source, std::string(GetParam()) + ":diagrams", build_file);
+  BuildResult result = build_upstream(GetParam(), "diagrams");
   std::string object;
   for (const auto& m : oci::parse_index(oci::read_all(store_, result.index)).manifests) {
     if (!m.platform || m.platform->architecture != "amd64") continue;
