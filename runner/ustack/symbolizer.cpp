@@ -156,7 +156,7 @@ const Symbolizer::ProcessMaps* Symbolizer::maps_for(uint32_t tgid, uint32_t base
                         mapped_files_.lower_bound({tgid + 1, 0}));
     it = processes_.insert_or_assign(tgid, ProcessMaps{base_addr_hash, std::move(mappings)}).first;
   };
-  if (current() && covered()) return &it->second;
+  if (current() && (covered() || it->second.settled)) return &it->second;
 
   // Re-read on a new image or an address no cached mapping covers (dlopen).
   std::string text = read_text(proc_root_ + "/" + std::to_string(tgid) + "/maps");
@@ -176,6 +176,7 @@ const Symbolizer::ProcessMaps* Symbolizer::maps_for(uint32_t tgid, uint32_t base
       for (const Mapping& m : it->second.mappings) known = known || m.start == r.start;
       if (!known) it->second.mappings.push_back(std::move(r));
     }
+    if (text.empty() && current()) it->second.settled = true;
   }
   return current() ? &it->second : nullptr;
 }
@@ -193,7 +194,9 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& mapping)
       mapped_files_[{tgid, mapping.start}] = recorded_key;
       return f->second.get();
     }
+    if (unreachable_.count(recorded_key)) return nullptr;
     fd = recorded_.open_file(mapping);  // checks inode and mtime itself
+    if (fd < 0) unreachable_.insert(recorded_key);
   } else {
     // map_files opens exactly the mapped file, also inside another mount namespace or after
     // it was deleted; the path through the process's root is the fallback.
@@ -224,6 +227,7 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& mapping)
     if (cached_symbols_ + symbols->size() > kMaxCachedSymbols) {
       files_.clear();
       mapped_files_.clear();
+      unreachable_.clear();
       cached_symbols_ = 0;
     }
     cached_symbols_ += symbols->size();

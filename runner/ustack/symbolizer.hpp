@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -47,6 +48,9 @@ class Symbolizer {
   struct ProcessMaps {
     uint32_t base_addr_hash = 0;
     std::vector<Mapping> mappings;
+    // Exited, and the kernel's records merged: nothing more will be learnt about this image
+    // (every record of it was written before its events, so before it exited).
+    bool settled = false;
   };
   using FileKey = std::tuple<uint64_t, uint64_t, int64_t, int64_t>;  // dev, inode, mtime s/ns
 
@@ -59,6 +63,8 @@ class Symbolizer {
   std::string proc_root_;
   std::map<uint32_t, ProcessMaps> processes_;  // tgid -> maps of its current image
   std::map<FileKey, std::unique_ptr<ElfSymbols>> files_;
+  // Recorded files no mount shows (a removed container's private tmpfs): not looked for again.
+  std::set<FileKey> unreachable_;
   size_t cached_symbols_ = 0;  // in files_
   // (tgid, start) -> file key, so a process that exited still finds the files it mapped.
   std::map<std::pair<uint32_t, uint64_t>, FileKey> mapped_files_;
