@@ -48,6 +48,15 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("-F,--filter", options->filter,
                   "Keep events matching every rule: field<op>value,... with op ==, !=, <, <=, >, "
                   ">=, ~ (regular expression), !~");
+  cmd->add_option("--sort", options->sort,
+                  "Sort by fields. Join multiple fields with ','. Prefix a field with '-' to sort "
+                  "in descending order. If using multiple data sources, prefix fields with "
+                  "'datasourcename:' and separate with ';'");
+  cmd->add_option("--max-entries", options->max_entries,
+                  "The maximum number of entries for each batch of data. If using multiple array "
+                  "data sources, prefix the value with 'datasourcename:' and separate with ','. "
+                  "Use -1 to disable the limiter")
+      ->capture_default_str();
   cmd->add_option("-c,--containername", options->container_names,
                   "Show only data from containers with these names")
       ->delimiter(',');

@@ -1,44 +1,26 @@
-// The user-space half of `ig run` for one data source: raw ring/perf buffer record -> typed
-// fields (BTF offsets) -> formatters -> columns/json/jsonpretty/yaml text (spec ig-compat.md
-// §4.3, §4.4, §5.2). The kernel side calls handle() for every record and flush() after each
-// poll batch.
+// One data source of a running gadget: raw ring/perf buffer record -> typed fields (BTF
+// offsets) -> data operators (enrichment, formatters, filter, sort, limit) -> output writer ->
+// the instance's sink (spec ig-compat.md §4.3, §4.4, §5.2). The eBPF operator calls handle()
+// for every record and flush() after each poll batch.
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "metadata/btf_markers.hpp"
 #include "metadata/gadget_metadata.hpp"
+#include "runner/operators/data_operator.hpp"
 
 struct btf;
 
 namespace ig::runner {
 
-namespace enrich {
-struct Container;
-}
-namespace ustack {
-class Symbolizer;
-}
-namespace kstack {
-class KernelStacks;
-}
-
-// Operators that fill fields from outside the record, run in handle() right after decoding,
-// i.e. while the ring-buffer callback still runs and the process usually still exists.
-struct EventEnrichers {
-  // mount namespace id -> container (runtime.* fields); null result: host or unknown.
-  std::function<std::shared_ptr<const enrich::Container>(uint64_t mntns)> container;
-  // Drops events of containers not selected (user space; for gadgets without the kernel map).
-  std::function<bool(const enrich::Container*)> keep;
-  ustack::Symbolizer* ustack = nullptr;           // gadget_user_stack -> addresses/symbols/buildid
-  kstack::KernelStacks* kernel_stacks = nullptr;  // gadget_kernel_stack -> frame names
-};
+class Sink;
 
 struct OutputOptions {
   std::string mode = "columns";  // columns | json | jsonpretty | yaml | none
@@ -52,6 +34,8 @@ struct OutputOptions {
   std::string filter;  // -F rules ("field<op>value,..."), empty: keep every event
   std::string passwd_path = "/etc/passwd";  // uid -> user name
   std::string group_path = "/etc/group";    // gid -> group name
+  std::string sort;                      // array data sources: "field,-field", empty: as read
+  std::optional<size_t> max_entries;     // array data sources: rows kept per batch
 };
 
 class EventPipeline {
@@ -61,12 +45,12 @@ class EventPipeline {
   // Throws Error(InvalidArgument) for a bad annotation, output mode or --fields entry.
   EventPipeline(const struct btf* btf, const metadata::TracerMarker& tracer,
                 const metadata::DataSourceMetadata* meta, const OutputOptions& options,
-                std::FILE* out);
+                Sink& sink);
   // Data source `name` whose records are `structs` back to back (a map iterator's key and
   // value).
   EventPipeline(const struct btf* btf, const std::string& name,
                 const std::vector<std::string>& structs, const metadata::DataSourceMetadata* meta,
-                const OutputOptions& options, std::FILE* out);
+                const OutputOptions& options, Sink& sink);
   ~EventPipeline();
   EventPipeline(const EventPipeline&) = delete;
   EventPipeline& operator=(const EventPipeline&) = delete;
@@ -78,12 +62,12 @@ class EventPipeline {
   void start();        // header line in columns mode
   void begin_batch();  // array data sources: clears the screen if asked, header in columns
   void handle(const void* record, size_t size);  // one raw ring/perf buffer record (buffered)
-  // Writes buffered lines to `out` and fflushes it, unless that was done less than 10 ms ago
+  // Hands buffered lines to the sink and flushes it, unless that was done less than 10 ms ago
   // (the run loop calls it after every poll batch, so deferred lines go out with a later one).
   void flush();
   void end_batch();                  // closes an array batch and writes it
   size_t record_size() const;        // bytes of the BTF struct of one record
-  void report_lost(uint64_t count);  // "warning: lost N events" on stderr
+  void report_lost(uint64_t count);  // "lost N events" to the sink's warnings
   void finish();                     // flush; summary of lost events if any
   // Names and descriptions of all fields, for `ig run IMAGE --help`.
   std::vector<std::pair<std::string, std::string>> describe_fields() const;

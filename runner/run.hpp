@@ -25,6 +25,9 @@ struct RunOptions {
   std::vector<std::string> container_names;  // -c: names, "!name" excludes
   std::string filter;                        // -F: "field<op>value,..."
   std::vector<std::string> annotate;         // --annotate: "ds[.field]:key=value,..."
+  std::string sort;                          // --sort: "field,-field" or "ds:f,-g;ds2:h"
+  std::string max_entries = "-1";            // --max-entries: "N" or "ds:N,ds2:M"; -1 = all
+  size_t terminal_width = 0;                 // columns fill a terminal this wide; 0: none
   // Container sources (-r and the socket flags); empty paths mean upstream's defaults.
   std::vector<std::string> runtimes = {"docker", "containerd", "cri-o", "podman"};
   std::string docker_socketpath;

@@ -21,6 +21,7 @@
 #include "metadata/btf_markers.hpp"
 #include "metadata/gadget_metadata.hpp"
 #include "runner/fields/field_table.hpp"
+#include "runner/instance/sink.hpp"
 #include "runner/pipeline.hpp"
 
 namespace {
@@ -114,7 +115,8 @@ void run(benchmark::State& state, Gadget& g, const std::string& mode,
   options.fields = std::move(fields);
   options.kernel_enums = false;
   {
-    EventPipeline pipeline(g.btf.get(), g.tracer, g.ds(), options, devnull);
+    ig::runner::FileSink sink(devnull, stderr);
+    EventPipeline pipeline(g.btf.get(), g.tracer, g.ds(), options, sink);
     pipeline.start();
     int pending = 0;
     for (auto _ : state) {

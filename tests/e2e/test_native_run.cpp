@@ -428,6 +428,70 @@ TEST_F(NativeRun, MapIteratorFetchesAndEmptiesTheMap) {
   EXPECT_EQ(modes, 0641u) << out;
 }
 
+// --sort and --max-entries (upstream's sort and limiter operators) on a map iterator's batches:
+// this process's fchmodat calls outnumber its child's, so with "-calls" it comes first, and no
+// batch holds more rows than the limit.
+TEST_F(NativeRun, SortAndMaxEntriesOrderAndCutEachBatch) {
+  const std::string image = "e2e/top_fchmodat:test";
+  ASSERT_EQ(ig_command({IG_BINARY, "image", "build", "-t", image,
+                        std::string(IG_E2E_GADGETS_DIR) + "/top_fchmodat"},
+                       store_),
+            "");
+  Child child = spawn({IG_BINARY, "run", image, "-o", "json", "--host", "--verify-image=false",
+                       "--map-fetch-interval", "600ms", "--map-fetch-count", "2", "--sort",
+                       "-calls,pid", "--max-entries", "2"},
+                      store_);
+  auto deadline = Clock::now() + std::chrono::seconds(4);
+  while (Clock::now() < deadline && !has_bpf_link(child.pid)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::string path = base_ + "-sorted";
+  const pid_t helper = fork();
+  if (helper == 0) {
+    for (int i = 0; i < 2; ++i) fchmodat(AT_FDCWD, path.c_str(), 0600, 0);
+    _exit(0);
+  }
+  for (int i = 0; i < 5; ++i) fchmodat(AT_FDCWD, path.c_str(), 0600, 0);
+  waitpid(helper, nullptr, 0);
+  std::string out, err;
+  ASSERT_EQ(finish(child, out, err), 0) << err;
+  std::istringstream lines(out);
+  bool seen = false;
+  for (std::string line; std::getline(lines, line);) {
+    auto batch = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(batch.is_array()) << line;
+    EXPECT_LE(batch.size(), 2u) << line;
+    for (size_t i = 1; i < batch.size(); ++i) {
+      EXPECT_GE(batch[i - 1].at("calls").get<uint64_t>(), batch[i].at("calls").get<uint64_t>())
+          << line;
+    }
+    if (batch.size() == 2 && batch[0].at("pid").get<int64_t>() == getpid()) {
+      EXPECT_EQ(batch[0].at("calls").get<uint64_t>(), 5u) << line;
+      EXPECT_EQ(batch[1].at("pid").get<int64_t>(), helper) << line;
+      EXPECT_EQ(batch[1].at("calls").get<uint64_t>(), 2u) << line;
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen) << out;
+}
+
+TEST_F(NativeRun, SortByAnUnknownFieldFailsWithOneLine) {
+  const std::string image = "e2e/top_fchmodat:test";
+  ASSERT_EQ(ig_command({IG_BINARY, "image", "build", "-t", image,
+                        std::string(IG_E2E_GADGETS_DIR) + "/top_fchmodat"},
+                       store_),
+            "");
+  Child child = spawn({IG_BINARY, "run", image, "--host", "--verify-image=false", "--sort",
+                       "-nosuchfield"},
+                      store_);
+  std::string out, err;
+  EXPECT_NE(finish(child, out, err), 0);
+  EXPECT_NE(err.find("--sort: field \"nosuchfield\" not found"), std::string::npos) << err;
+  // One error line; the other is the warning that verification is off.
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 2) << err;
+  EXPECT_TRUE(out.empty()) << out;
+}
+
 // Upstream's snapshot_socket (iter/tcp and iter/udp) shows a TCP socket this test listens on:
 // its l4 endpoints decode to "addr", "port" and "proto" in JSON and to one "addr:port" column.
 TEST_F(NativeRun, SocketIteratorShowsEndpoints) {

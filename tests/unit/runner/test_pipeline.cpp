@@ -11,6 +11,7 @@
 
 #include "metadata/field_schema.hpp"
 #include "metadata/gadget_metadata.hpp"
+#include "runner/instance/sink.hpp"
 #include "runner/pipeline.hpp"
 #include "util/error.hpp"
 
@@ -119,7 +120,8 @@ class PipelineTest : public ::testing::Test {
     size_t len = 0;
     std::FILE* out = open_memstream(&buf, &len);
     {
-      EventPipeline p(btf_.get(), {"seccomp", "events", struct_name}, meta, opts, out);
+      FileSink sink(out, stderr);
+      EventPipeline p(btf_.get(), {"seccomp", "events", struct_name}, meta, opts, sink);
       p.start();
       for (const auto& r : records) p.handle(r.data(), r.size());
       p.finish();
@@ -206,7 +208,8 @@ TEST_F(PipelineTest, ColumnNamesWithoutMetadata) {
   size_t len = 0;
   std::FILE* out = open_memstream(&buf, &len);
   {
-    EventPipeline p(btf_.get(), {"seccomp", "events", "event"}, nullptr, options("columns"), out);
+    FileSink sink(out, stderr);
+    EventPipeline p(btf_.get(), {"seccomp", "events", "event"}, nullptr, options("columns"), sink);
     // Without gadget.yaml syscall_raw is still hidden behind its formatted sibling.
     EXPECT_EQ(p.column_names(), (std::vector<std::string>{"RUNTIME.CONTAINERNAME", "COMM", "PID",
                                                           "TID", "CODE", "SYSCALL"}));
@@ -420,7 +423,8 @@ TEST_F(PipelineTest, DescribeFieldsListsDescriptions) {
   size_t len = 0;
   std::FILE* out = open_memstream(&buf, &len);
   {
-    EventPipeline p(btf_.get(), {"seccomp", "events", "event"}, &meta_, options("columns"), out);
+    FileSink sink(out, stderr);
+    EventPipeline p(btf_.get(), {"seccomp", "events", "event"}, &meta_, options("columns"), sink);
     const auto d = p.describe_fields();
     const auto find = [&](const std::string& n) {
       for (const auto& [name, desc] : d) {

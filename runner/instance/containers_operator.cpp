@@ -1,0 +1,132 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <set>
+
+#include "runner/enrich/container_cache.hpp"
+#include "runner/enrich/mntns_filter.hpp"
+#include "runner/instance/instance.hpp"
+#include "runner/instance/operators.hpp"
+#include "util/error.hpp"
+
+namespace ig::runner {
+namespace {
+
+std::unique_ptr<enrich::ContainerCache> make_container_cache(GadgetInstance& instance) {
+  const RunOptions& options = instance.options();
+  enrich::SourceOptions sources;
+  sources.runtimes = options.runtimes;
+  const auto set_path = [&sources](std::string& target, const std::string& given) {
+    if (given.empty()) return;
+    target = given;
+    sources.explicit_paths.insert(given);
+  };
+  set_path(sources.docker_socket, options.docker_socketpath);
+  set_path(sources.containerd_socket, options.containerd_socketpath);
+  set_path(sources.podman_socket, options.podman_socketpath);
+  set_path(sources.crio_socket, options.crio_socketpath);
+  sources.containerd_namespace = options.containerd_namespace;
+  const auto warn = [&instance](const std::string& line) { instance.warn(line); };
+  auto cache = std::make_unique<enrich::ContainerCache>(enrich::make_sources(sources, warn), warn);
+  cache->refresh();
+  cache->watch(enrich::watch_dirs(sources), std::chrono::seconds(1));
+  return cache;
+}
+
+// Without --host only containers are shown (all of them, or those -c selects); the selection
+// happens in the kernel through the gadget's mount-namespace filter map when it has one, else
+// in user space.
+class ContainersOperator : public GadgetOperator {
+ public:
+  std::string_view name() const override { return "containers"; }
+
+  void instantiate(GadgetInstance& instance) override {
+    host_ = instance.options().host;
+    selector_ = enrich::NameSelector(instance.options().container_names);
+    if (host_ && !selector_.empty()) instance.warn("-c/--containername has no effect with --host");
+    cache_ = make_container_cache(instance);
+    instance.network_namespaces = [this] { return network_namespaces(); };
+  }
+
+  void configure(GadgetInstance&, GadgetProgram& program) override {
+    kernel_filter_ = !host_ && enrich::enable_mntns_filter(program.object());
+  }
+
+  void loaded(GadgetInstance& instance, GadgetProgram& program) override {
+    if (kernel_filter_) install_filter_map(instance, program);
+    EventEnrichers& e = instance.enrichers();
+    e.container = [cache = cache_.get()](uint64_t mntns) { return cache->lookup(mntns); };
+    if (!host_ && !kernel_filter_) {
+      e.keep = [this](const enrich::Container* c) {
+        return c != nullptr && selector_.matches(c->name);
+      };
+    }
+  }
+
+  // The watcher thread must not touch a map of a released object.
+  void unloaded(GadgetInstance&) override {
+    cache_->on_added(nullptr);
+    cache_->on_stopped(nullptr);
+    filter_map_.reset();
+  }
+
+ private:
+  void install_filter_map(GadgetInstance& instance, GadgetProgram& program) {
+    filter_map_ = std::make_unique<enrich::MntnsFilterMap>(program.object());
+    // Runs for the containers known now and, from the watcher thread, for later ones.
+    cache_->on_added([this, &instance, map = filter_map_.get()](const enrich::Container& c) {
+      try {
+        if (selector_.matches(c.name)) {
+          map->add(c.mntns);
+        } else {
+          map->remove(c.mntns);  // a container renamed out of the selection leaves it
+        }
+      } catch (const Error& e) {
+        instance.warn(std::string(e.what()) + " (container " + c.name + ")");
+      }
+    });
+    // Its namespace id may be given to another process or container later.
+    cache_->on_stopped([&instance, map = filter_map_.get()](const enrich::Container& c) {
+      try {
+        map->remove(c.mntns);
+      } catch (const Error& e) {
+        instance.warn(e.what());
+      }
+    });
+  }
+
+  // Those of the selected containers and, with --host, ig's own; each once. A container that
+  // is gone by now is skipped.
+  std::vector<UniqueFd> network_namespaces() const {
+    std::vector<UniqueFd> out;
+    std::set<ino_t> seen;
+    const auto add = [&](const std::string& path) {
+      UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      struct stat st;
+      if (fd.get() < 0 || fstat(fd.get(), &st) != 0 || !seen.insert(st.st_ino).second) return;
+      out.push_back(std::move(fd));
+    };
+    if (host_) add("/proc/self/ns/net");
+    for (const auto& c : cache_->containers()) {
+      if (!host_ && !selector_.empty() && !selector_.matches(c->name)) continue;
+      add("/proc/" + std::to_string(c->pid) + "/ns/net");
+    }
+    return out;
+  }
+
+  bool host_ = false;
+  enrich::NameSelector selector_;
+  std::unique_ptr<enrich::ContainerCache> cache_;
+  bool kernel_filter_ = false;
+  std::unique_ptr<enrich::MntnsFilterMap> filter_map_;
+};
+
+}  // namespace
+
+namespace operators {
+std::unique_ptr<GadgetOperator> make_containers_operator() {
+  return std::make_unique<ContainersOperator>();
+}
+}  // namespace operators
+
+}  // namespace ig::runner

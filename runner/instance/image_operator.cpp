@@ -1,0 +1,89 @@
+#include <bpf/libbpf.h>
+
+#include "oci/reference.hpp"
+#include "runner/acquire.hpp"
+#include "runner/instance/instance.hpp"
+#include "runner/instance/operators.hpp"
+#include "util/error.hpp"
+
+namespace ig::runner {
+namespace {
+
+std::vector<std::string> split_items(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t at = 0;
+  while (at <= text.size()) {
+    size_t comma = text.find(',', at);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > at) parts.push_back(text.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return parts;
+}
+
+// --annotate "ds:key=value,ds.field:key=value": annotations given at run time, over
+// gadget.yaml's (upstream's flag).
+void apply_annotate(const std::vector<std::string>& entries, metadata::GadgetMetadata& meta) {
+  for (const auto& entry : entries) {
+    for (const auto& item : split_items(entry)) {
+      const size_t colon = item.find(':');
+      const size_t equals = item.find('=', colon == std::string::npos ? 0 : colon);
+      if (colon == std::string::npos || colon == 0 || equals == std::string::npos ||
+          equals == colon + 1) {
+        throw Error(ErrorCode::InvalidArgument,
+                    "--annotate \"" + item + "\": expected datasource[.field]:key=value");
+      }
+      const std::string target = item.substr(0, colon);
+      const std::string key = item.substr(colon + 1, equals - colon - 1);
+      const std::string value = item.substr(equals + 1);
+      const size_t dot = target.find('.');
+      auto& ds = meta.datasources[target.substr(0, dot)];
+      if (dot == std::string::npos) {
+        ds.annotations[key] = value;
+      } else {
+        ds.fields[target.substr(dot + 1)].annotations[key] = value;
+      }
+    }
+  }
+}
+
+class ImageOperator : public GadgetOperator {
+ public:
+  std::string_view name() const override { return "image"; }
+  void instantiate(GadgetInstance& instance) override {
+    instance.gadget() = prepare_gadget(instance.options(), instance.store(),
+                                       [&instance](const std::string& l) { instance.warn(l); });
+  }
+};
+
+}  // namespace
+
+PreparedGadget prepare_gadget(const RunOptions& options, oci::LayoutStore& store,
+                              const std::function<void(const std::string&)>& warn) {
+  oci::Reference ref = acquire_image(options, store, warn);
+  PreparedGadget g;
+  g.image = open_image(store, ref, warn);
+  if (g.image.ebpf_object.empty()) {
+    throw Error(ErrorCode::Unsupported, "image \"" + ref.str() + "\" has no eBPF program layer");
+  }
+  const std::string& repo = ref.repository;
+  g.object_name = repo.substr(repo.rfind('/') + 1);
+  if (!g.image.metadata_yaml.empty()) {
+    g.meta = metadata::parse_metadata(g.image.metadata_yaml, ref.str() + ": gadget.yaml");
+  }
+  apply_annotate(options.annotate, g.meta);
+  g.spec = open_object(g.image.ebpf_object, g.object_name);
+  const struct btf* btf = bpf_object__btf(g.spec.get());
+  if (!btf) {
+    throw Error(ErrorCode::Unsupported, "image \"" + ref.str() + "\": the eBPF object has no BTF");
+  }
+  g.markers = metadata::discover_markers(btf);
+  g.params = collect_params(g.spec.get(), g.markers, g.meta);
+  return g;
+}
+
+namespace operators {
+std::unique_ptr<GadgetOperator> make_image_operator() { return std::make_unique<ImageOperator>(); }
+}  // namespace operators
+
+}  // namespace ig::runner

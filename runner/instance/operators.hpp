@@ -1,0 +1,21 @@
+// The gadget operators of an instance, one file each under instance/.
+#pragma once
+
+#include <memory>
+
+#include "runner/instance/gadget_operator.hpp"
+
+namespace ig::runner::operators {
+
+// Acquires and opens the image: metadata, --annotate, the object's markers and params.
+std::unique_ptr<GadgetOperator> make_image_operator();
+// Declares the data sources of the object; loads, attaches, reads and fetches them.
+std::unique_ptr<GadgetOperator> make_ebpf_operator();
+// Container sources, selection (-c, --host) in the kernel or in user space, runtime.* fields.
+std::unique_ptr<GadgetOperator> make_containers_operator();
+// User stacks (--collect-ustack) and kernel stacks from the object's stack maps.
+std::unique_ptr<GadgetOperator> make_stacks_operator();
+// Headers, periodic flushes and the final summary of every data source.
+std::unique_ptr<GadgetOperator> make_output_operator();
+
+}  // namespace ig::runner::operators
