@@ -143,15 +143,27 @@ std::vector<std::string> clang_command(const fs::path& source_dir, const fs::pat
       "-c", source.string(), "-o", output.string()};
 }
 
+Toolchain find_toolchain() {
+  // Newest first: Debian 12's default clang (14) crashes on some upstream gadgets
+  // (profile_blockio's BPF backend), which clang-16 compiles.
+  for (const char* suffix : {"-19", "-18", "-17", "-16", ""}) {
+    const fs::path clang = find_in_path(std::string("clang") + suffix);
+    if (clang.empty()) continue;
+    const fs::path strip = find_in_path(std::string("llvm-strip") + suffix);
+    if (strip.empty()) {
+      throw Error(ErrorCode::NotFound, clang.string() + " has no llvm-strip" + suffix +
+                                           " in PATH: install llvm" + suffix +
+                                           " to build gadgets");
+    }
+    return {clang, strip};
+  }
+  throw Error(ErrorCode::NotFound,
+              "clang not found in PATH: install clang-16 (or clang) to build gadgets");
+}
+
 fs::path compile(const fs::path& source_dir, const fs::path& source, const std::string& arch,
                  const fs::path& out_dir) {
-  const fs::path clang = find_in_path("clang");
-  if (clang.empty())
-    throw Error(ErrorCode::NotFound, "clang not found in PATH: install clang to build gadgets");
-  const fs::path strip = find_in_path("llvm-strip");
-  if (strip.empty())
-    throw Error(ErrorCode::NotFound,
-                "llvm-strip not found in PATH: install llvm to build gadgets");
+  const auto [clang, strip] = find_toolchain();
 
   const fs::path include_dir = find_include_dir();
   fs::create_directories(out_dir);

@@ -12,6 +12,14 @@ namespace ig::builder {
 // installed copy, else the source tree's. Throws Error(NotFound) if none has gadget/.
 std::filesystem::path find_include_dir();
 
+// The clang and llvm-strip a build uses: the newest clang-N (16 and up) in PATH with its
+// llvm-strip-N, else plain clang and llvm-strip. Throws Error(NotFound).
+struct Toolchain {
+  std::filesystem::path clang;
+  std::filesystem::path strip;
+};
+Toolchain find_toolchain();
+
 // The argv of the clang step (exposed for tests). Paths in it are relative to source_dir
 // except include and output paths.
 std::vector<std::string> clang_command(const std::filesystem::path& source_dir,

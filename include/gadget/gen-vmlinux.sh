@@ -1,11 +1,14 @@
 #!/bin/sh
-# Regenerates include/gadget/<arch>/vmlinux.h from the BTF of Debian 12's stock 6.1 kernels.
+# Regenerates include/gadget/<arch>/vmlinux.h from the BTF of Debian 12's stock 6.12 kernels
+# (upstream gadgets such as ttysnoop need types newer than 6.1's; CO-RE relocates them on
+# older kernels).
 #
 #   include/gadget/gen-vmlinux.sh [amd64|arm64]...   (default: both)
 #
 # Needs apt (with the arm64 architecture added for arm64:
-# `dpkg --add-architecture arm64 && apt-get update`), dpkg-deb, xz, gzip, python3 and bpftool.
-# The kernel package is the one the linux-image-<arch> meta package points to, so the exact
+# `dpkg --add-architecture arm64 && apt-get update`), dpkg-deb, xz, zstd, gzip, python3 and
+# bpftool.
+# The kernel package is the one the linux-image-6.12-<arch> meta package points to, so the exact
 # version used is printed and recorded in the header's first line.
 set -eu
 
@@ -13,10 +16,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Prints the linux-image-6.1.0-N-<arch> package that linux-image-<arch> depends on.
+# Prints the linux-image-6.12.N+deb12-<arch> package that linux-image-6.12-<arch> depends on.
 kernel_package() {
-  apt-cache depends "linux-image-$1:$1" 2>/dev/null |
-    sed -n "s/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-$1\).*/\1/p" | head -n 1
+  apt-cache depends "linux-image-6.12-$1:$1" 2>/dev/null |
+    sed -n "s/^ *Depends: \(linux-image-6\.12\.[0-9]*+deb12-$1\).*/\1/p" | head -n 1
 }
 
 # Writes the raw BTF blob found in a kernel Image ($1) to $2. The blob starts with the BTF
@@ -45,7 +48,7 @@ EOF
 gen() {
   arch=$1
   pkg=$(kernel_package "$arch")
-  [ -n "$pkg" ] || { echo "cannot find the 6.1 kernel package for $arch" >&2; exit 1; }
+  [ -n "$pkg" ] || { echo "cannot find the 6.12 kernel package for $arch" >&2; exit 1; }
   mkdir -p "$work/$arch"
   (cd "$work/$arch" && apt-get download "$pkg:$arch" >/dev/null)
   deb=$(ls "$work/$arch"/*.deb)
@@ -53,9 +56,15 @@ gen() {
   kernel=$(ls "$work/$arch"/root/boot/vmlinuz-*)
   case $arch in
     amd64)
-      # bzImage: the xz-compressed ELF vmlinux (with its .BTF section) follows the setup code.
+      # bzImage: the compressed ELF vmlinux (with its .BTF section) follows the setup code,
+      # xz in 6.1's packages, zstd in 6.12's.
       off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$kernel" | head -n 1 | cut -d: -f1)
-      tail -c +$((off + 1)) "$kernel" | xz -dc 2>/dev/null > "$work/$arch/vmlinux" || true
+      if [ -n "$off" ]; then
+        tail -c +$((off + 1)) "$kernel" | xz -dc 2>/dev/null > "$work/$arch/vmlinux" || true
+      else
+        off=$(LC_ALL=C grep -obUaP '\x28\xb5\x2f\xfd' "$kernel" | head -n 1 | cut -d: -f1)
+        tail -c +$((off + 1)) "$kernel" | zstd -dcq 2>/dev/null > "$work/$arch/vmlinux" || true
+      fi
       btf=$work/$arch/vmlinux
       ;;
     arm64)
