@@ -99,6 +99,17 @@ BuildResult build(const BuildOptions& options, oci::LayoutStore& store) {
   if (!fs::is_directory(source_dir))
     throw Error(ErrorCode::NotFound, source_dir.string() + ": not a directory");
   const BuildConfig config = load_build_config(source_dir, options.build_file);
+  const auto warn = [&options](const std::string& line) {
+    if (options.warn) {
+      options.warn(line);
+    } else {
+      std::fprintf(stderr, "warning: %s\n", line.c_str());
+    }
+  };
+  if (!config.wasm.empty()) {
+    warn("wasm module \"" + config.wasm + "\" not built (ig has no wasm runtime): the image " +
+         "holds the eBPF part only, and fields the module computes stay empty");
+  }
   // Parse the tag before the slow part so a bad -t fails at once.
   const std::string reference =
       options.tag.empty() ? std::string() : oci::parse_reference(options.tag).str();
@@ -134,9 +145,7 @@ BuildResult build(const BuildOptions& options, oci::LayoutStore& store) {
       write_file_atomically(metadata_path, text);
     }
     if (options.validate_metadata) {
-      validate_metadata(text, metadata_name, btf.get(), [](const std::string& problem) {
-        std::fprintf(stderr, "warning: %s\n", problem.c_str());
-      });
+      validate_metadata(text, metadata_name, btf.get(), warn);
     }
   }
   if (fs::exists(metadata_path)) input.metadata = read_file(metadata_path);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct BuildOptions {
   bool update_metadata = false;
   bool validate_metadata = true;
   std::vector<std::string> architectures = {"amd64", "arm64"};
+  // Warnings (gadget.yaml problems, parts not built); empty prints them to stderr.
+  std::function<void(const std::string&)> warn;
 };
 
 struct BuildResult {

@@ -54,17 +54,14 @@ BuildConfig load_build_config(const fs::path& source_dir, const fs::path& build_
     try {
       root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
-      throw Error(ErrorCode::InvalidArgument, file.string() + ": line " +
-                                                  std::to_string(e.mark.line + 1) + ": " + e.msg);
+      throw Error(ErrorCode::InvalidArgument,
+                  file.string() + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
     if (!root.IsNull() && !root.IsMap())
       throw Error(ErrorCode::InvalidArgument, file.string() + ": expected a mapping");
   }
 
   const fs::path shown = file.empty() ? source_dir / "build.yaml" : file;
-  if (root.IsMap() && !string_key(root, "wasm", shown).empty())
-    throw Error(ErrorCode::Unsupported, shown.string() + ": wasm programs are not supported");
-
   const std::string source = root.IsMap() ? string_key(root, "ebpfsource", shown) : "";
   const std::string metadata = root.IsMap() ? string_key(root, "metadata", shown) : "";
 
@@ -72,6 +69,7 @@ BuildConfig load_build_config(const fs::path& source_dir, const fs::path& build_
   config.ebpf_source = resolve(source_dir, source, kDefaultSource, "ebpfsource", shown);
   config.metadata = resolve(source_dir, metadata, kDefaultMetadata, "metadata", shown);
   config.metadata_target = metadata.empty() ? fs::path(kDefaultMetadata) : fs::path(metadata);
+  if (root.IsMap()) config.wasm = string_key(root, "wasm", shown);
   if (!config.ebpf_source && !config.metadata)
     throw Error(ErrorCode::NotFound, source_dir.string() + ": nothing to build: neither " +
                                          kDefaultSource + " nor " + kDefaultMetadata + " exists");

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "metadata/btf_markers.hpp"
+#include "metadata/declared_fields.hpp"
 #include "metadata/field_schema.hpp"
 #include "metadata/gadget_metadata.hpp"
 #include "util/error.hpp"
@@ -62,28 +63,6 @@ std::string param_var_problem(const struct btf* btf, const std::string& name) {
   return {};
 }
 
-// The structs each data source of the object decodes, by data source name.
-std::map<std::string, std::vector<std::string>> datasource_structs(
-    const metadata::GadgetMarkers& markers) {
-  std::map<std::string, std::vector<std::string>> out;
-  for (const auto& t : markers.tracers) out[t.name].push_back(t.struct_name);
-  for (const auto& it : markers.iters) out[it.name].push_back(it.struct_name);
-  for (const auto& mi : markers.map_iters) {
-    auto& structs = out[mi.name];
-    for (const auto& name : {mi.key_struct, mi.value_struct}) {
-      if (!name.empty()) structs.push_back(name);
-    }
-  }
-  return out;
-}
-
-std::set<std::string> field_names(const struct btf* btf, const std::vector<std::string>& structs) {
-  std::set<std::string> names;
-  for (const auto& s : structs)
-    for (const auto& field : metadata::event_fields(btf, s)) names.insert(field.full_name);
-  return names;
-}
-
 // Top-level member names of a struct, in declaration order (what upstream Populate adds).
 std::vector<std::string> top_level_members(const struct btf* btf, const std::string& name) {
   std::vector<std::string> out;
@@ -122,23 +101,15 @@ void validate_metadata(const std::string& yaml_text, const std::string& source,
                        const struct btf* btf, const std::function<void(const std::string&)>& warn) {
   const metadata::GadgetMetadata meta = metadata::parse_metadata(yaml_text, source);
   const metadata::GadgetMarkers markers = metadata::discover_markers(btf);
-  const auto structs = datasource_structs(markers);
-
-  for (const auto& [ds_name, ds] : meta.datasources) {
-    const std::string path = "datasources." + ds_name;
-    auto it = structs.find(ds_name);
-    if (it == structs.end()) {
-      if (warn) {
-        warn(source + ": " + path + ": no tracer, map iterator or iterator named \"" + ds_name +
-             "\" in the eBPF object");
-      }
-      continue;
-    }
-    const std::set<std::string> names = field_names(btf, it->second);
-    for (const auto& [field, _] : ds.fields) {
-      if (names.contains(field) || metadata::is_operator_field(field)) continue;
-      std::string in = it->second.empty() ? "its map" : "struct " + it->second.front();
-      if (warn) warn(source + ": " + path + ".fields." + field + ": no such field in " + in);
+  for (const auto& entry : metadata::unprovided_entries(meta, markers, btf)) {
+    if (!warn) break;
+    const std::string path = "datasources." + entry.datasource;
+    if (entry.field.empty()) {
+      warn(source + ": " + path + ": no tracer, map iterator or iterator named \"" +
+           entry.datasource + "\" in the eBPF object");
+    } else {
+      warn(source + ": " + path + ".fields." + entry.field + ": no such field in " +
+           entry.looked_in);
     }
   }
 

@@ -79,8 +79,7 @@ GadgetImage open_image(oci::LayoutStore& store, const oci::Reference& reference,
              "supported yet; CO-RE relocations will likely fail");
       }
     } else if (layer.media_type == oci::media_type::kGadgetWasm) {
-      note("image \"" + name + "\" has a wasm module; wasm is not supported, running the eBPF "
-           "program without it");
+      image.has_wasm = true;  // what it loses is said once the metadata meets the BTF
     } else {
       note("image \"" + name + "\": skipping layer " + layer.digest.str() +
            " of unknown media type " + layer.media_type);

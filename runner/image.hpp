@@ -19,6 +19,7 @@ struct GadgetImage {
   std::string manifest_json;   // its exact bytes
   std::string metadata_yaml;   // config blob; empty for the OCI empty config
   std::string ebpf_object;     // ELF bytes of the ebpf layer; empty if the image has none
+  bool has_wasm = false;       // a wasm layer, which ig does not run
 };
 
 // Throws Error(NotFound) naming the image and the store when the reference is not stored,

@@ -32,4 +32,16 @@
 #define ___bpf_kprobe_args6(x, args...) ___bpf_kprobe_args5(args), (void *)PT_REGS_PARM6(ctx)
 #endif
 
+/* libbpf 1.3: the sixth argument through CO-RE and of a syscall (the same register as a
+ * function's on both architectures). */
+#if !defined(PT_REGS_PARM6_CORE) && (defined(bpf_target_x86) || defined(bpf_target_arm64))
+#if defined(bpf_target_x86)
+#define PT_REGS_PARM6_CORE(x) BPF_CORE_READ(__PT_REGS_CAST(x), r9)
+#else
+#define PT_REGS_PARM6_CORE(x) BPF_CORE_READ(__PT_REGS_CAST(x), regs[5])
+#endif
+#define PT_REGS_PARM6_SYSCALL(x) PT_REGS_PARM6(x)
+#define PT_REGS_PARM6_CORE_SYSCALL(x) PT_REGS_PARM6_CORE(x)
+#endif
+
 #endif /* __IG_BPF_TRACING_COMPAT_H */

@@ -1,5 +1,6 @@
 #include <bpf/libbpf.h>
 
+#include "metadata/declared_fields.hpp"
 #include "oci/reference.hpp"
 #include "runner/acquire.hpp"
 #include "runner/instance/instance.hpp"
@@ -47,6 +48,20 @@ void apply_annotate(const std::vector<std::string>& entries, metadata::GadgetMet
   }
 }
 
+// The wasm module of upstream's images computes fields and data sources gadget.yaml declares;
+// without it they stay empty, and the user is told which.
+std::string wasm_loss(const std::string& image, const PreparedGadget& g) {
+  std::string lost;
+  for (const auto& entry :
+       metadata::unprovided_entries(g.meta, g.markers, bpf_object__btf(g.spec.get()))) {
+    lost += lost.empty() ? "" : ", ";
+    lost += entry.field.empty() ? entry.datasource : entry.datasource + "." + entry.field;
+  }
+  return "image \"" + image + "\" has a wasm module, which ig does not run: running its eBPF " +
+         "part only; " +
+         (lost.empty() ? "no declared field depends on it" : "empty without it: " + lost);
+}
+
 class ImageOperator : public GadgetOperator {
  public:
   std::string_view name() const override { return "image"; }
@@ -79,6 +94,7 @@ PreparedGadget prepare_gadget(const RunOptions& options, oci::LayoutStore& store
   }
   g.markers = metadata::discover_markers(btf);
   g.params = collect_params(g.spec.get(), g.markers, g.meta);
+  if (g.image.has_wasm && warn) warn(wasm_loss(ref.str(), g));
   return g;
 }
 

@@ -122,11 +122,10 @@ class Build : public ::testing::Test {
   TempDir dir_;
   oci::LayoutStore store_{dir_.path() / "store"};
 
-  // Builds upstream fixture `name` (trace_exec without its wasm module).
+  std::vector<std::string> warnings_;
+
   BuildResult build_upstream(const std::string& name, const std::string& tag) {
-    std::filesystem::path build_file;
-    if (name == "trace_exec") build_file = kData / "no-wasm-build.yaml";
-    return build_dir(kData / "upstream" / name, name + ":" + tag, build_file);
+    return build_dir(kData / "upstream" / name, name + ":" + tag);
   }
 
   BuildResult build_dir(const std::filesystem::path& source, const std::string& tag = "",
@@ -135,6 +134,7 @@ class Build : public ::testing::Test {
     options.source_dir = source;
     options.tag = tag;
     options.build_file = build_file;
+    options.warn = [this](const std::string& line) { warnings_.push_back(line); };
     return build(options, store_);
   }
 };
@@ -237,7 +237,11 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, UpstreamGadget,
                                            // crash clang 14's BPF backend; clang-16 builds them
                                            "profile_blockio",
                                            // needs vmlinux.h of a kernel newer than 6.1
-                                           "ttysnoop"));
+                                           "ttysnoop",
+                                           // name wasm modules: their eBPF part builds
+                                           "advise_seccomp", "deadlock", "fsnotify",
+                                           "trace_fsslower", "trace_mount", "traceloop"),
+                         [](const auto& info) { return std::string(info.param); });
 
 // The mermaid blocks of an upstream dev.md, in order (flowchart, then sequence diagram).
 std::vector<std::string> mermaid_blocks(const std::string& markdown) {
@@ -282,7 +286,8 @@ TEST_P(UpstreamDiagrams, MatchUpstreamDevMd) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, UpstreamDiagrams,
                          ::testing::Values("trace_exec", "snapshot_process", "snapshot_socket",
-                                           "top_file"));
+                                           "top_file"),
+                         [](const auto& info) { return std::string(info.param); });
 
 // Macros upstream gadgets use that Debian 12's libbpf (1.1) lacks come from
 // include/bpf/bpf_tracing.h, for both architectures.
@@ -291,12 +296,20 @@ TEST_F(Build, NewerLibbpfTracingMacros) {
   EXPECT_EQ(blob_json(store_, result.index)["manifests"].size(), 2u);
 }
 
-TEST_F(Build, UpstreamTraceExecBuildYamlRefusesWasm) {
-  try {
-    build_dir(kData / "upstream/trace_exec");
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("wasm programs are not supported"), std::string::npos);
+// A build.yaml naming a wasm module builds the eBPF part, says the module was not built,
+// and stores no wasm layer.
+TEST_F(Build, UpstreamWasmGadgetBuildsItsEbpfPartAndSaysSo) {
+  BuildResult result = build_upstream("fsnotify", "wasm");
+  // Then gadget.yaml's fields the module computes: tracer_user, tracee_group, ...
+  ASSERT_GT(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[1].find("fsnotify.fields."), std::string::npos) << warnings_[1];
+  EXPECT_EQ(warnings_[0], "wasm module \"go/program.go\" not built (ig has no wasm runtime): "
+                          "the image holds the eBPF part only, and fields the module computes "
+                          "stay empty");
+  for (const auto& m : oci::parse_index(oci::read_all(store_, result.index)).manifests) {
+    const auto layers = oci::parse_manifest(oci::read_all(store_, m)).layers;
+    ASSERT_EQ(layers.size(), 1u);
+    EXPECT_EQ(layers[0].media_type, oci::media_type::kGadgetEbpf);
   }
 }
 

@@ -54,16 +54,13 @@ TEST(BuildConfig, NothingToBuild) {
   EXPECT_THROW(load_build_config(dir.path(), {}), Error);
 }
 
-TEST(BuildConfig, WasmRefused) {
+TEST(BuildConfig, WasmNamedNotRequired) {
   TempDir dir;
   write(dir.path() / "program.bpf.c", "");
   write(dir.path() / "build.yaml", "wasm: go/program.go\n");
-  try {
-    load_build_config(dir.path(), {});
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("wasm programs are not supported"), std::string::npos);
-  }
+  const BuildConfig config = load_build_config(dir.path(), {});
+  EXPECT_EQ(config.wasm, "go/program.go");
+  EXPECT_EQ(config.ebpf_source, std::filesystem::path("program.bpf.c"));
 }
 
 TEST(BuildConfig, ExplicitBuildFileTakenAsIs) {

@@ -9,6 +9,7 @@
 #include "oci/media_types.hpp"
 #include "oci/reference.hpp"
 #include "runner/image.hpp"
+#include "runner/instance/instance.hpp"
 #include "util/error.hpp"
 
 namespace ig::runner {
@@ -111,6 +112,32 @@ TEST_F(StoreTest, ReadsHostManifestMetadataAndEbpfLayerAndWarnsOnUnknownLayers) 
   EXPECT_EQ(image.manifest_descriptor.platform->architecture, host_architecture());
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("application/x-something"), std::string::npos) << warnings[0];
+}
+
+// An upstream image's wasm module is not run: the eBPF part is, and the warning names what
+// gadget.yaml declares that only the module would have provided.
+TEST_F(StoreTest, WasmLayerIsSkippedNamingWhatIsLost) {
+  std::ifstream in(IG_TEST_EVENTS_OBJECT, std::ios::binary);
+  const std::string object{std::istreambuf_iterator<char>(in), {}};
+  auto ebpf = put(oci::media_type::kGadgetEbpf, object);
+  auto wasm = put(oci::media_type::kGadgetWasm, "\0asm");
+  auto index = put_image({host_architecture()}, {ebpf, wasm},
+                         "name: t\ndatasources:\n  dns:\n    fields:\n      name: {}\n");
+  store_->tag(index, "example.com/t:wasm");
+  RunOptions options;
+  options.image = "example.com/t:wasm";
+  options.pull = "never";
+  options.verify_image = false;
+  std::vector<std::string> warnings;
+  const PreparedGadget g = prepare_gadget(options, *store_, [&](const std::string& w) {
+    warnings.push_back(w);
+  });
+  EXPECT_TRUE(g.image.has_wasm);
+  EXPECT_EQ(g.image.ebpf_object, object);
+  ASSERT_EQ(warnings.size(), 2u);  // after "verification is disabled"
+  EXPECT_EQ(warnings[1],
+            "image \"example.com/t:wasm\" has a wasm module, which ig does not run: running its "
+            "eBPF part only; empty without it: dns");
 }
 
 TEST_F(StoreTest, ImageWithoutHostArchitectureFails) {
