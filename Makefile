@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit demo bench-events bench-registry clean
+.PHONY: all deps configure build test unit catalogue demo bench-events bench-registry clean
 
 all: build
 
@@ -18,9 +18,16 @@ build: configure
 test: build
 	./scripts/prepare-host.sh
 	cd $(BUILD) && ctest --output-on-failure --timeout 900
+	./scripts/catalogue-table.py $(BUILD)/catalogue $(BUILD)/catalogue.md
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -L unit
+
+# Upstream's gadget catalogue built and run, and docs/catalogue.md written from the results.
+catalogue: build
+	./scripts/prepare-host.sh
+	cd $(BUILD) && ctest --output-on-failure -L 'catalogue|vm'
+	./scripts/catalogue-table.py $(BUILD)/catalogue
 
 demo: build
 	./scripts/prepare-host.sh

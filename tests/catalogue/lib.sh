@@ -1,0 +1,15 @@
+# Shared by build-gadget.sh and run-case.sh: where a gadget's source, store and results are.
+set -eu
+gadget=${1:?usage: $0 GADGET}
+here=$(cd "$(dirname "$0")" && pwd)
+source_dir=$here/../data/builder/upstream/$gadget
+: "${IG:?IG must name the ig binary}"
+: "${IG_CATALOGUE_RESULTS:?IG_CATALOGUE_RESULTS must name the results directory}"
+mkdir -p "$IG_CATALOGUE_RESULTS"
+export IG_OCI_STORE=$IG_CATALOGUE_RESULTS/store/$gadget
+image=catalogue/$gadget:test
+
+# The one reason a gadget is known not to build or run yet (known-gaps.txt), or nothing.
+known_gap() {
+  sed -n "s/^$1 $gadget: //p" "$here/known-gaps.txt"
+}
