@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,9 +15,13 @@
 #include <exception>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <utility>
+
+#include "runner/uprobes/library.hpp"
 
 namespace ig::runner {
 namespace {
@@ -293,7 +298,61 @@ void GadgetProgram::load() {
   throw ProgramFailure(message, program, section, err, true);
 }
 
-void GadgetProgram::attach() {
+// "uprobe/libc:malloc": upstream's form naming a library, not a path, which libbpf's
+// automatic attach cannot resolve. Returns {library, function}, or nothing for other sections.
+std::optional<std::pair<std::string, std::string>> library_probe(const std::string& kind,
+                                                                 const std::string& target) {
+  if (kind != "uprobe" && kind != "uretprobe") return std::nullopt;
+  const size_t colon = target.find(':');
+  if (colon == std::string::npos || colon == 0 || target.find('/') < colon) return std::nullopt;
+  return std::make_pair(target.substr(0, colon), target.substr(colon + 1));
+}
+
+void GadgetProgram::attach_library_probe(struct bpf_program* prog, const std::string& library,
+                                         const std::string& function,
+                                         const std::vector<std::string>& roots,
+                                         std::vector<std::string>& notes) {
+  const std::string section = bpf_program__section_name(prog);
+  std::set<std::pair<dev_t, ino_t>> attached;
+  for (const auto& root : roots) {
+    const std::optional<std::string> path = uprobes::find_library(root, library);
+    if (!path) continue;
+    const UniqueFd fd = uprobes::open_in_root(root, *path);
+    struct stat st;
+    if (fd.get() < 0 || fstat(fd.get(), &st) != 0 ||
+        !attached.insert({st.st_dev, st.st_ino}).second)
+      continue;
+    // By file, for every process mapping it (pid -1); the kernel side filters by container.
+    const std::string by_fd = "/proc/self/fd/" + std::to_string(fd.get());
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = section.starts_with("uretprobe"),
+                .func_name = function.c_str());
+    take_log();
+    struct bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, by_fd.c_str(), 0, &opts);
+    if (!link && errno == ENOENT) {
+      // A function this build of the library does not export (upstream's trace_ssl probes
+      // static libcrypto functions): the other probes still attach, as upstream's do.
+      take_log();
+      notes.push_back(section + ": " + root + *path + " has no symbol " + function +
+                      ": not attached");
+      continue;
+    }
+    if (!link) {
+      const int err = errno;
+      take_log();
+      throw ProgramFailure(
+          "attaching " + section + " to " + root + *path + " failed: " + error_text(err),
+          bpf_program__name(prog), section, err, false);
+    }
+    links_.emplace_back(link);
+  }
+  if (attached.empty()) {
+    notes.push_back(section + ": no " + library + ".so* in the traced file systems (" +
+                    std::to_string(roots.size()) + "): not attached");
+  }
+}
+
+std::vector<std::string> GadgetProgram::attach(const std::vector<std::string>& uprobe_roots) {
+  std::vector<std::string> notes;
   struct bpf_program* prog;
   bpf_object__for_each_program(prog, object_.get()) {
     if (!bpf_program__autoload(prog)) continue;
@@ -301,6 +360,10 @@ void GadgetProgram::attach() {
     auto [kind, target] = split_section(section);
     // Iterators run on demand, and this section only keeps helpers in the object.
     if (kind == "iter" || kind == "iter.s" || section == "kprobe/gadget_program_disabled") continue;
+    if (const auto probe = library_probe(kind, target)) {
+      attach_library_probe(prog, probe->first, probe->second, uprobe_roots, notes);
+      continue;
+    }
     take_log();
     struct bpf_link* link = bpf_program__attach(prog);
     if (!link) {
@@ -311,6 +374,7 @@ void GadgetProgram::attach() {
     }
     links_.emplace_back(link);
   }
+  return notes;
 }
 
 std::string GadgetProgram::iterator_kind(const std::string& program) const {

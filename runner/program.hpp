@@ -14,6 +14,8 @@
 struct bpf_object;
 struct bpf_link;
 
+struct bpf_program;
+
 namespace ig::runner {
 
 // libbpf messages are captured (and only printed when debugging) so that a failure can quote
@@ -82,7 +84,10 @@ class GadgetProgram {
 
   // Throws ProgramFailure (naming the program) or Error.
   void load();
-  void attach();
+  // Attaches every program. Uprobes naming a library ("uprobe/libc:malloc") attach to that
+  // library in each of `uprobe_roots` ("/", "/proc/PID/root"), once per distinct file.
+  // Returns notes for the user (a library found in no root).
+  std::vector<std::string> attach(const std::vector<std::string>& uprobe_roots = {});
   // Runs iterator program `program` (section iter/...) once: what it wrote with
   // bpf_seq_write, to the end. Throws Error naming the program.
   // With `netns_fd` >= 0 it reads from a thread entered into that network namespace: socket
@@ -102,6 +107,10 @@ class GadgetProgram {
   const std::vector<VariantGroup>& groups() const { return groups_; }
 
  private:
+  void attach_library_probe(struct bpf_program* prog, const std::string& library,
+                            const std::string& function, const std::vector<std::string>& roots,
+                            std::vector<std::string>& notes);
+
   ObjectPtr object_;
   std::vector<VariantGroup> groups_;
   std::vector<LinkPtr> links_;  // declared after object_: destroyed first

@@ -39,10 +39,16 @@ def ctest_outcomes(results):
     return outcomes
 
 
-def vm_proof(gadget, outcomes):
-    passed = sorted(n for n, ok in outcomes.items() if ok and
-                    any(n.startswith(p) for p in VM_TESTS.get(gadget, [])))
-    return ", ".join(passed)
+def vm_proof(gadget, results, outcomes):
+    """The VM tests that ran the gadget: its catalogue VM cases, then the dedicated ones."""
+    proofs = []
+    for record in sorted(results.glob(f"vm-*/{gadget}.run")):
+        first = record.read_text().splitlines()[:1]
+        if first and first[0].startswith("vm "):
+            proofs.append(f"vm.catalogue.{record.parent.name[3:]} ({first[0][3:]})")
+    proofs += sorted(n for n, ok in outcomes.items() if ok and
+                     any(n.startswith(p) for p in VM_TESTS.get(gadget, [])))
+    return ", ".join(proofs)
 
 
 def known_gaps():
@@ -79,8 +85,9 @@ def row(gadget, results, gaps, outcomes):
     if run is not None and run.startswith("native"):
         proof = f"catalogue.run.{gadget} ({run.splitlines()[0]})"
         return [gadget, kinds_text, "yes", "yes", proof, "; ".join(notes)]
-    if vm_proof(gadget, outcomes):
-        return [gadget, kinds_text, "yes", "yes", vm_proof(gadget, outcomes), "; ".join(notes)]
+    if vm_proof(gadget, results, outcomes):
+        return [gadget, kinds_text, "yes", "yes", vm_proof(gadget, results, outcomes),
+                "; ".join(notes)]
     if run is not None:
         reason = run.splitlines()[0]
     elif gadget in VM_TESTS:

@@ -46,6 +46,7 @@ class ContainersOperator : public GadgetOperator {
     if (host_ && !selector_.empty()) instance.warn("-c/--containername has no effect with --host");
     cache_ = make_container_cache(instance);
     instance.network_namespaces = [this] { return network_namespaces(); };
+    instance.process_roots = [this] { return process_roots(); };
   }
 
   void configure(GadgetInstance&, GadgetProgram& program) override {
@@ -110,6 +111,16 @@ class ContainersOperator : public GadgetOperator {
     for (const auto& c : cache_->containers()) {
       if (!host_ && !selector_.empty() && !selector_.matches(c->name)) continue;
       add("/proc/" + std::to_string(c->pid) + "/ns/net");
+    }
+    return out;
+  }
+
+  std::vector<std::string> process_roots() const {
+    std::vector<std::string> out;
+    if (host_) out.push_back("/");
+    for (const auto& c : cache_->containers()) {
+      if (!host_ && !selector_.empty() && !selector_.matches(c->name)) continue;
+      out.push_back("/proc/" + std::to_string(c->pid) + "/root");
     }
     return out;
   }

@@ -199,9 +199,8 @@ void EbpfOperator::add_datasources(GadgetInstance& instance) {
   auto& out = instance.datasources();
   const auto add = [&](const std::string& name, const std::vector<std::string>& structs,
                        const OutputOptions& options) {
-    out.push_back(std::make_unique<EventPipeline>(btf, name, structs,
-                                                  datasource_metadata(g.meta, name), options,
-                                                  instance.sink()));
+    out.push_back(std::make_unique<EventPipeline>(
+        btf, name, structs, datasource_metadata(g.meta, name), options, instance.sink()));
   };
   for (const auto& tracer : g.markers.tracers) {
     add(tracer.name, {tracer.struct_name}, output_options_for(tracer.name, instance.options()));
@@ -248,7 +247,8 @@ void EbpfOperator::handle_failure(const GadgetProgram& attempt, const ProgramFai
       return;
     }
     if (failure.program == group.fallback) {
-      throw Error(ErrorCode::Kernel, hook_failure_message(group.hook, failure, preferred_failures_));
+      throw Error(ErrorCode::Kernel,
+                  hook_failure_message(group.hook, failure, preferred_failures_));
     }
   }
   if (!failure.at_load) {
@@ -289,7 +289,9 @@ bool EbpfOperator::try_load(GadgetInstance& instance) {
     attempt->load();
     instance.loaded(*attempt);
     source_ = make_source(instance, *attempt);
-    attempt->attach();
+    const auto roots =
+        instance.process_roots ? instance.process_roots() : std::vector<std::string>{};
+    for (const auto& note : attempt->attach(roots)) instance.warn(note);
   } catch (const ProgramFailure& failure) {
     instance.unloaded();
     handle_failure(*attempt, failure);

@@ -137,8 +137,7 @@ void GadgetInstance::run(const std::function<bool()>& stopped) {
       wait_ms = std::min<long>(wait_ms, left.count());
     }
     if (next != GadgetOperator::kNever) {
-      const auto until =
-          std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
+      const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
       wait_ms = std::clamp<long>(until.count(), 0, wait_ms);
     }
     wait(static_cast<int>(wait_ms));

@@ -69,6 +69,9 @@ class GadgetInstance {
   EventEnrichers& enrichers() { return enrichers_; }
   // Network namespaces to read socket iterators in (set by the containers operator).
   std::function<std::vector<UniqueFd>()> network_namespaces;
+  // Root file systems whose libraries uprobes attach to ("/" with --host, "/proc/PID/root"
+  // of each selected container; set by the containers operator).
+  std::function<std::vector<std::string>()> process_roots;
 
   // The eBPF operator reports its load attempts to every operator through these.
   void configure(GadgetProgram& program);

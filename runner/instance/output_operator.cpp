@@ -30,7 +30,9 @@ class OutputOperator : public GadgetOperator {
 }  // namespace
 
 namespace operators {
-std::unique_ptr<GadgetOperator> make_output_operator() { return std::make_unique<OutputOperator>(); }
+std::unique_ptr<GadgetOperator> make_output_operator() {
+  return std::make_unique<OutputOperator>();
+}
 }  // namespace operators
 
 }  // namespace ig::runner

@@ -37,7 +37,9 @@ class StacksOperator : public GadgetOperator {
 }  // namespace
 
 namespace operators {
-std::unique_ptr<GadgetOperator> make_stacks_operator() { return std::make_unique<StacksOperator>(); }
+std::unique_ptr<GadgetOperator> make_stacks_operator() {
+  return std::make_unique<StacksOperator>();
+}
 }  // namespace operators
 
 }  // namespace ig::runner

@@ -6,7 +6,8 @@ source_dir=$here/../data/builder/upstream/$gadget
 : "${IG:?IG must name the ig binary}"
 : "${IG_CATALOGUE_RESULTS:?IG_CATALOGUE_RESULTS must name the results directory}"
 mkdir -p "$IG_CATALOGUE_RESULTS"
-export IG_OCI_STORE=$IG_CATALOGUE_RESULTS/store/$gadget
+# One store per gadget (catalogue.build tests run in parallel); the VM brings its own.
+export IG_OCI_STORE=${IG_CATALOGUE_STORE:-$IG_CATALOGUE_RESULTS/store/$gadget}
 image=catalogue/$gadget:test
 
 # The one reason a gadget is known not to build or run yet (known-gaps.txt), or nothing.

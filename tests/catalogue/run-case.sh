@@ -1,38 +1,58 @@
 #!/bin/bash
 # Runs upstream gadget $1 (built by its catalogue.build test) as its case in cases/ says:
 # the case's setup (before ig starts: what a snapshot must see), `ig run` with the case's
-# flags while the case's workload runs, then the case's check over the JSON output and its
-# cleanup. Records "native <kernel>" or the failure in RESULTS/GADGET.run.
+# flags, the case's workload once ig is attached, then ig stopped with SIGINT (or after the
+# case's timeout_seconds), the case's check over the JSON output, and its cleanup.
+# Records "native <kernel>" (or "vm <kernel>" with IG_CATALOGUE_WHERE=vm) or the failure in
+# RESULTS/GADGET.run, the start of the output in RESULTS/GADGET.out and ig's stderr in
+# RESULTS/GADGET.err.
 . "$(dirname "$0")/lib.sh"
 result=$IG_CATALOGUE_RESULTS/$gadget.run
 rm -f "$result"
 run_args=()
-timeout_seconds=4
+timeout_seconds=
 . "$here/cases/$gadget.sh"
 work=$(mktemp -d)
 declare -F setup > /dev/null || setup() { :; }
 declare -F workload > /dev/null || workload() { :; }
 declare -F cleanup > /dev/null || cleanup() { :; }
-trap '(cd "$work" && cleanup) || true; rm -rf "$work"' EXIT
-(cd "$work" && setup) > "$work/setup.txt" 2>&1
+trap '(cd "$work" && cleanup) > /dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-"$IG" run "$image" --verify-image=false -o json --timeout "$timeout_seconds" "${run_args[@]}" \
-  > "$work/out.json" 2> "$work/err.txt" &
+# True once process $1 holds a BPF link (fdinfo link_id:) or a perf event (kprobes attached
+# without links, perf_event programs).
+is_attached() {
+  local fd
+  for fd in /proc/"$1"/fdinfo/*; do
+    grep -q '^link_id:' "$fd" 2> /dev/null && return 0
+    [ "$(readlink "/proc/$1/fd/${fd##*/}" 2> /dev/null)" = "anon_inode:[perf_event]" ] && return 0
+  done
+  return 1
+}
+
+(cd "$work" && setup) > "$work/setup.txt" 2>&1
+"$IG" run "$image" --verify-image=false -o json ${timeout_seconds:+--timeout "$timeout_seconds"} \
+  "${run_args[@]}" > "$work/out.json" 2> "$IG_CATALOGUE_RESULTS/$gadget.err" &
 ig_pid=$!
-sleep 1.5  # attached: the runs print nothing before their first event
+for _ in $(seq 600); do
+  is_attached "$ig_pid" || ! kill -0 "$ig_pid" 2> /dev/null && break
+  sleep 0.1
+done
 (cd "$work" && workload) > "$work/workload.txt" 2>&1
+sleep 0.5  # the last events through the ring buffer
+[ -n "$timeout_seconds" ] || kill -INT "$ig_pid" 2> /dev/null || true
 status=0
 wait "$ig_pid" || status=$?
+head -c 20000 "$work/out.json" > "$IG_CATALOGUE_RESULTS/$gadget.out"  # the evidence
 if [ "$status" != 0 ]; then
-  echo "fails: ig exited $status: $(grep -v '^warning' "$work/err.txt" | head -n1)" > "$result"
-  cat "$work/err.txt" >&2
+  echo "fails: ig exited $status: $(grep -v '^warning' "$IG_CATALOGUE_RESULTS/$gadget.err" | head -n1)" > "$result"
+  cat "$IG_CATALOGUE_RESULTS/$gadget.err" >&2
   exit 1
 fi
 if ! (cd "$work" && check < out.json); then
   echo "fails: no expected event in the output" > "$result"
   head -c 4000 "$work/out.json" >&2
-  cat "$work/err.txt" "$work/setup.txt" "$work/workload.txt" >&2
+  cat "$IG_CATALOGUE_RESULTS/$gadget.err" "$work/setup.txt" "$work/workload.txt" >&2
   exit 1
 fi
-echo "native $(uname -r)" > "$result"
-grep '^warning: image .* has a wasm module' "$work/err.txt" | sed 's/^warning: /wasm: /' >> "$result" || true
+echo "${IG_CATALOGUE_WHERE:-native} $(uname -r)" > "$result"
+grep '^warning: image .* has a wasm module' "$IG_CATALOGUE_RESULTS/$gadget.err" | sed 's/^warning: /wasm: /' >> "$result" || true

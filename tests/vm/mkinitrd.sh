@@ -5,6 +5,7 @@
 #   BIN...:    executables copied to /usr/local/bin with their ldd closure (same paths as here)
 # env IG_TRUSTED_KEYS: public keys (PEM, space separated) installed in /etc/ig/public-keys.d/,
 #   where ig looks for its default trusted keys.
+# env IG_VM_EXTRA_DIR: a directory the payload needs, copied to /payload/extra.
 # The Debian cloud kernels have what the test needs built in (8250 serial, BPF, tracefs), so the
 # image holds no modules. /init ships /results back as base64(tar.gz) between two marker lines on
 # the second serial port (ttyS1); the host boots qemu with `-serial file:...` for it.
@@ -35,6 +36,7 @@ for key in ${IG_TRUSTED_KEYS:-}; do
 done
 
 cp "$payload" "$root/payload/run"
+[ -z "${IG_VM_EXTRA_DIR:-}" ] || cp -a "$IG_VM_EXTRA_DIR" "$root/payload/extra"
 chmod 755 "$root/payload/run"
 cp -a "$store" "$root/var/lib/ig-test/oci-store"
 

@@ -6,6 +6,8 @@
 #   RUN:        NAME:MODE:IMAGE, one `ig run IMAGE -o MODE` in the VM with the workload
 #   BIN...:     ig and the workload (with their ldd closures)
 # env IG_TRUSTED_KEYS: public keys the VM's ig trusts by default (see mkinitrd.sh).
+# env IG_VM_PAYLOAD: the script the VM runs instead of payload.sh (with IG_VM_EXTRA_DIR, see
+#   mkinitrd.sh); IG_VM_CMDLINE: more kernel command line.
 # Exits non-zero, with the reason on stderr, when the VM gives no complete results. Success is
 # judged from the results port, never from qemu's exit code (0 on poweroff and on panic).
 set -euo pipefail
@@ -27,9 +29,9 @@ command -v qemu-system-x86_64 > /dev/null || fail "qemu-system-x86_64 not found 
 vmlinuz=$("$here/fetch-kernel.sh" "$label") || fail "cannot fetch the $label cloud kernel"
 
 mkdir -p "$out"
-"$here/mkinitrd.sh" "$out/initrd.gz" "$here/payload.sh" "$store" "$@" > /dev/null || fail "mkinitrd.sh failed"
+"$here/mkinitrd.sh" "$out/initrd.gz" "${IG_VM_PAYLOAD:-$here/payload.sh}" "$store" "$@" > /dev/null || fail "mkinitrd.sh failed"
 
-cmdline="console=ttyS0 quiet panic=-1"
+cmdline="console=ttyS0 quiet panic=-1 ${IG_VM_CMDLINE:-}"
 for run in "${runs[@]}"; do cmdline+=" igtest_run=$run"; done
 qemu_rc=0
 # One TCG thread for both vCPUs: with multi-threaded TCG the guest's live code patching

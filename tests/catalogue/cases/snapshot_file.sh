@@ -1,6 +1,5 @@
 # A process holding a file of a distinctive name open, started before the snapshot.
 run_args=(--host)
-timeout_seconds=3
 setup() {
   : > catalogue-snapshot-file-probe
   sleep 30 < catalogue-snapshot-file-probe &

@@ -1,6 +1,5 @@
 # A sleeping process with a distinctive name, started before the snapshot, must be in it.
 run_args=(--host)
-timeout_seconds=3
 setup() {
   cp /bin/sleep ./catsnapproc
   ./catsnapproc 30 > /dev/null 2>&1 &

@@ -1,7 +1,6 @@
 # A TCP listener on a port of its own, opened before the snapshot, must be in it (state 10:
 # TCP_LISTEN, a number as upstream prints it).
 run_args=(--host)
-timeout_seconds=3
 setup() {
   python3 -c 'import socket,time
 s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen()
