@@ -2,6 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "util/error.hpp"
 
 namespace ig::metadata {
@@ -96,6 +99,23 @@ class Parser {
   std::string source_;
 };
 
+// Upstream reads gadget.yaml through viper, whose keys ignore case: its profile_blockio
+// ships `dataSources:`.
+YAML::Node key_ignoring_case(const YAML::Node& map, const std::string& key) {
+  if (map[key]) return map[key];
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) continue;
+    const std::string& name = kv.first.Scalar();
+    if (name.size() == key.size() &&
+        std::equal(name.begin(), name.end(), key.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      return kv.second;
+    }
+  }
+  return YAML::Node();
+}
+
 }  // namespace
 
 GadgetMetadata parse_metadata(std::string_view yaml_text, const std::string& source_name) {
@@ -120,7 +140,7 @@ GadgetMetadata parse_metadata(std::string_view yaml_text, const std::string& sou
     meta.source_url = parser.scalar(root["sourceURL"], "sourceURL");
     meta.annotations = parser.annotations(root["annotations"], "annotations");
 
-    const YAML::Node datasources = root["datasources"];
+    const YAML::Node datasources = key_ignoring_case(root, "datasources");
     if (Parser::present(datasources)) {
       parser.require_map(datasources, "datasources");
       for (const auto& kv : datasources) {

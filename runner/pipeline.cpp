@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "runner/fields/field_table.hpp"
 #include "runner/instance/sink.hpp"
 #include "runner/operators/data_operators.hpp"
 #include "runner/output/data_writer.hpp"
+#include "runner/output/histogram.hpp"
 #include "util/error.hpp"
 
 namespace ig::runner {
@@ -25,8 +27,7 @@ operators::FormatterOptions formatter_options(const OutputOptions& options) {
 }
 
 // Decodes one BTF field of a record copy into its row value.
-void decode_member(const metadata::FieldSchema& s, const unsigned char* record,
-                   output::Value& v) {
+void decode_member(const metadata::FieldSchema& s, const unsigned char* record, output::Value& v) {
   const unsigned char* p = record + s.offset;
   switch (s.kind) {
     case FieldKind::String:
@@ -63,6 +64,11 @@ void decode_member(const metadata::FieldSchema& s, const unsigned char* record,
   }
 }
 
+bool annotated(const metadata::Annotations& annotations, const char* key, const char* value) {
+  const auto it = annotations.find(key);
+  return it != annotations.end() && it->second == value;
+}
+
 }  // namespace
 
 struct EventPipeline::Impl {
@@ -87,6 +93,14 @@ struct EventPipeline::Impl {
       }
     }
     add_operators(btf, options);
+    if (meta && annotated(meta->annotations, "metrics.print", "true")) {
+      histograms.emplace(btf, table);
+      if (histograms->empty()) {
+        histograms.reset();  // upstream prints counters and gauges too: not done here yet
+      } else {
+        writer.set_rendered();
+      }
+    }
   }
 
   // The data operators in their declared order: enrichment first (it must run while the
@@ -130,6 +144,7 @@ struct EventPipeline::Impl {
   std::vector<int> members;  // fields decoded from the record
   bool array = false;
   std::vector<output::Row> batch;  // an array data source's rows until end_batch()
+  std::optional<output::HistogramPrinter> histograms;  // metrics.print: text instead of rows
   uint64_t lost = 0;
 };
 
@@ -177,7 +192,12 @@ void EventPipeline::handle(const void* record, size_t size) {
 void EventPipeline::end_batch() {
   Impl& d = *impl_;
   for (auto& op : d.chain) op->on_batch(d.batch);
-  for (const auto& row : d.batch) d.writer.row(row);
+  if (d.histograms) {
+    d.histograms->add(d.batch);
+    d.writer.text(d.histograms->render());
+  } else {
+    for (const auto& row : d.batch) d.writer.row(row);
+  }
   d.batch.clear();
   d.writer.end_batch();
 }

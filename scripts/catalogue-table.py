@@ -40,15 +40,19 @@ def ctest_outcomes(results):
 
 
 def vm_proof(gadget, results, outcomes):
-    """The VM tests that ran the gadget: its catalogue VM cases, then the dedicated ones."""
-    proofs = []
+    """The VM tests that ran the gadget (its catalogue VM cases, then the dedicated ones),
+    and those that skipped it with their reason."""
+    ran, skipped = [], []
     for record in sorted(results.glob(f"vm-*/{gadget}.run")):
         first = record.read_text().splitlines()[:1]
+        test = f"vm.catalogue.{record.parent.name[3:]}"
         if first and first[0].startswith("vm "):
-            proofs.append(f"vm.catalogue.{record.parent.name[3:]} ({first[0][3:]})")
-    proofs += sorted(n for n, ok in outcomes.items() if ok and
-                     any(n.startswith(p) for p in VM_TESTS.get(gadget, [])))
-    return ", ".join(proofs)
+            ran.append(f"{test} ({first[0][3:]})")
+        elif first and first[0].startswith("skipped "):
+            skipped.append(f"{test} {first[0]}")
+    ran += sorted(n for n, ok in outcomes.items() if ok and
+                  any(n.startswith(p) for p in VM_TESTS.get(gadget, [])))
+    return ran, skipped
 
 
 def known_gaps():
@@ -85,9 +89,9 @@ def row(gadget, results, gaps, outcomes):
     if run is not None and run.startswith("native"):
         proof = f"catalogue.run.{gadget} ({run.splitlines()[0]})"
         return [gadget, kinds_text, "yes", "yes", proof, "; ".join(notes)]
-    if vm_proof(gadget, results, outcomes):
-        return [gadget, kinds_text, "yes", "yes", vm_proof(gadget, results, outcomes),
-                "; ".join(notes)]
+    ran, skipped = vm_proof(gadget, results, outcomes)
+    if ran:
+        return [gadget, kinds_text, "yes", "yes", ", ".join(ran), "; ".join(skipped + notes)]
     if run is not None:
         reason = run.splitlines()[0]
     elif gadget in VM_TESTS:

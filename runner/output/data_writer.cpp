@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "runner/instance/sink.hpp"
 #include "util/error.hpp"
@@ -30,7 +31,8 @@ Error unknown_field(const fields::FieldTable& table, const std::string& name) {
 
 // The comma-separated items of the --fields entries for data source `ds` ("ds:a,b" entries
 // name their data source).
-std::vector<std::string> field_tokens(const std::string& ds, const std::vector<std::string>& entries) {
+std::vector<std::string> field_tokens(const std::string& ds,
+                                      const std::vector<std::string>& entries) {
   std::vector<std::string> tokens;
   for (const auto& entry : entries) {
     std::string_view rest = entry;
@@ -79,9 +81,8 @@ DataWriter::DataWriter(const fields::FieldTable& table, const std::string& datas
 
 std::vector<int> DataWriter::select_columns(const std::vector<std::string>& entries) const {
   const std::vector<std::string> tokens = field_tokens(datasource_, entries);
-  const bool replace = std::any_of(tokens.begin(), tokens.end(), [](const std::string& t) {
-    return t[0] != '+' && t[0] != '-';
-  });
+  const bool replace = std::any_of(tokens.begin(), tokens.end(),
+                                   [](const std::string& t) { return t[0] != '+' && t[0] != '-'; });
   std::vector<int> cols = replace ? std::vector<int>{} : table_.default_columns();
   for (const auto& token : tokens) {
     const bool add = token[0] != '-';
@@ -110,7 +111,28 @@ void DataWriter::start() {
 void DataWriter::begin_batch() {
   if (mode_ == Mode::None) return;
   if (clear_screen_) buffer_ += "\033[H\033[2J";
-  if (mode_ == Mode::Columns) columns_->header(buffer_);
+  if (mode_ == Mode::Columns && !rendered_) columns_->header(buffer_);
+}
+
+void DataWriter::text(const std::string& text) {
+  if (text.empty()) return;
+  switch (mode_) {
+    case Mode::Columns:
+      buffer_ += text;
+      break;
+    case Mode::Json:
+      buffer_ += nlohmann::json{{"text", text}}.dump() + "\n";
+      break;
+    case Mode::JsonPretty:
+      buffer_ += nlohmann::json{{"text", text}}.dump(2) + "\n";
+      break;
+    case Mode::Yaml:
+      // A JSON string is a YAML double-quoted scalar.
+      buffer_ += "---\ntext: " + nlohmann::json(text).dump() + "\n";
+      break;
+    case Mode::None:
+      break;
+  }
 }
 
 void DataWriter::row(const Row& row) {
@@ -163,6 +185,10 @@ void DataWriter::append_array_element(const Row& row) {
 }
 
 void DataWriter::end_batch() {
+  if (rendered_) {
+    flush_now();
+    return;
+  }
   if (array_ && (mode_ == Mode::Json || mode_ == Mode::JsonPretty)) {
     if (batch_rows_ == 0) {
       buffer_ += "[]\n";

@@ -36,6 +36,10 @@ class DataWriter {
   void begin_batch();  // clears the screen if asked, header in columns mode
   void row(const Row& row);
   void end_batch();
+  // The data source prints rendered text instead of its rows (metrics.print histograms):
+  // batches get no header, and text() writes the text itself, or {"text": ...} in json.
+  void set_rendered() { rendered_ = true; }
+  void text(const std::string& text);
   // Hands buffered text to the sink unless that was done less than 10 ms ago.
   void flush();
   void flush_now();
@@ -58,6 +62,7 @@ class DataWriter {
   bool clear_screen_ = false;  // before each array batch (cli.clear-screen-before, terminal)
   bool terminal_ = false;
   bool clear_screen_annotated_ = false;
+  bool rendered_ = false;
   size_t batch_rows_ = 0;
   std::string buffer_;
   std::string object_;  // scratch: one JSON object of an array batch

@@ -10,6 +10,13 @@ ip link set lo up
 for case in "$cases"/cases/*.sh; do
   grep -q '^where=vm$' "$case" || continue
   gadget=$(basename "$case" .sh)
+  # vm_skip=KERNEL_PREFIX:REASON in a case: a known problem on those kernels, recorded.
+  skip=$(sed -n 's/^vm_skip=//p' "$case")
+  if [ -n "$skip" ] && case "$(uname -r)" in "${skip%%:*}"*) true ;; *) false ;; esac; then
+    echo "skipped on $(uname -r): ${skip#*:}" > "$results/$gadget.run"
+    echo 0 > "$results/$gadget.rc"
+    continue
+  fi
   rc=0
   IG=/usr/local/bin/ig IG_CATALOGUE_RESULTS="$results" \
     IG_CATALOGUE_STORE=/var/lib/ig-test/oci-store IG_CATALOGUE_WHERE=vm \
