@@ -227,11 +227,53 @@ void shrink_unused_stack_maps(struct bpf_object* obj, const ObjectConfig& config
 
 }  // namespace
 
+namespace {
+
+// profile_cpu reads the GPU bridge's maps only with --gpu-idle-only.
+bool gpu_bridge_optional(const ObjectConfig& config) {
+  for (const auto& param : config.params) {
+    if (param.key != "gpu-idle-only") continue;
+    const auto it = config.param_values.find(param.key);
+    return (it != config.param_values.end() ? it->second : param.default_value) != "true";
+  }
+  return false;
+}
+
+// Maps pinned by name belong to whoever pinned them (the GPU bridge): reused when pinned,
+// else private to this run, so that it leaves no pin behind. GPU gadgets read the bridge's
+// maps (gpu_*): without them they refuse, in one line.
+void settle_pinned_maps(struct bpf_object* obj, const ObjectConfig& config) {
+  std::string missing_bridge;
+  struct bpf_map* map;
+  bpf_object__for_each_map(map, obj) {
+    const char* pin = bpf_map__pin_path(map);
+    if (pin == nullptr || std::filesystem::exists(pin)) continue;
+    if (std::string_view(bpf_map__name(map)).starts_with("gpu_")) {
+      missing_bridge += (missing_bridge.empty() ? "" : ", ") + std::string(pin);
+    }
+    bpf_map__set_pin_path(map, nullptr);
+  }
+  if (missing_bridge.empty() || gpu_bridge_optional(config)) return;
+  throw Error(ErrorCode::Unsupported, "this gadget reads the GPU bridge's maps (" + missing_bridge +
+                                          "), which no GPU bridge (gpu-ebpf-bridge) pinned on "
+                                          "this host");
+}
+
+}  // namespace
+
 GadgetProgram::GadgetProgram(const std::string& elf, const std::string& name,
                              const ObjectConfig& config)
     : object_(open_object(elf, name)) {
   struct bpf_object* obj = object_.get();
   apply_params(obj, config.params, config.param_values);
+  settle_pinned_maps(obj, config);
+  perf_samplers_ = config.perf_samplers;
+  // libbpf 1.1 knows only a bare "perf_event" section; upstream names them perf_event/NAME.
+  struct bpf_program* prog;
+  bpf_object__for_each_program(prog, obj) {
+    if (std::string_view(bpf_program__section_name(prog)).starts_with("perf_event/"))
+      bpf_program__set_type(prog, BPF_PROG_TYPE_PERF_EVENT);
+  }
   if (!config.use_ringbuf) {
     // Kernels before 5.8: the same maps become perf buffers (buffer.h picks the helpers by a
     // CO-RE check on the kernel side).
@@ -351,6 +393,28 @@ void GadgetProgram::attach_library_probe(struct bpf_program* prog, const std::st
   }
 }
 
+// Samples as gadget.yaml's programs.NAME.perf and .sampler say, on every online CPU.
+void GadgetProgram::attach_perf_event(struct bpf_program* prog, const std::string& name) {
+  const std::string section = bpf_program__section_name(prog);
+  const auto sampler = perf_samplers_.find(name);
+  if (sampler == perf_samplers_.end()) {
+    throw Error(ErrorCode::InvalidArgument, section + ": gadget.yaml has no programs." + name +
+                                                ".perf or .sampler to say what to sample");
+  }
+  for (auto& fd : open_perf_events(sampler->second)) {
+    take_log();
+    struct bpf_link* link = bpf_program__attach_perf_event(prog, fd.get());
+    if (!link) {
+      const int err = errno;
+      take_log();
+      throw ProgramFailure("attaching " + section + " failed: " + error_text(err),
+                           bpf_program__name(prog), section, err, false);
+    }
+    fd.release();  // the link closes it
+    links_.emplace_back(link);
+  }
+}
+
 std::vector<std::string> GadgetProgram::attach(const std::vector<std::string>& uprobe_roots) {
   std::vector<std::string> notes;
   struct bpf_program* prog;
@@ -360,6 +424,10 @@ std::vector<std::string> GadgetProgram::attach(const std::vector<std::string>& u
     auto [kind, target] = split_section(section);
     // Iterators run on demand, and this section only keeps helpers in the object.
     if (kind == "iter" || kind == "iter.s" || section == "kprobe/gadget_program_disabled") continue;
+    if (kind == "perf_event") {
+      attach_perf_event(prog, target.empty() ? bpf_program__name(prog) : target);
+      continue;
+    }
     if (const auto probe = library_probe(kind, target)) {
       attach_library_probe(prog, probe->first, probe->second, uprobe_roots, notes);
       continue;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runner/params.hpp"
+#include "runner/perf_event.hpp"
 #include "util/error.hpp"
 
 struct bpf_object;
@@ -59,6 +60,7 @@ struct ObjectConfig {
   std::vector<std::string> tracer_maps;             // gadget_map_tracer_* maps (perf fallback)
   bool use_ringbuf = true;
   std::set<std::string> fallback_hooks;  // VariantGroup::hook values using the kprobe variant
+  std::map<std::string, PerfSampler> perf_samplers;  // gadget.yaml programs.<name>.perf/sampler
 };
 
 struct ObjectDeleter {
@@ -107,11 +109,13 @@ class GadgetProgram {
   const std::vector<VariantGroup>& groups() const { return groups_; }
 
  private:
+  void attach_perf_event(struct bpf_program* prog, const std::string& name);
   void attach_library_probe(struct bpf_program* prog, const std::string& library,
                             const std::string& function, const std::vector<std::string>& roots,
                             std::vector<std::string>& notes);
 
   ObjectPtr object_;
+  std::map<std::string, PerfSampler> perf_samplers_;
   std::vector<VariantGroup> groups_;
   std::vector<LinkPtr> links_;  // declared after object_: destroyed first
 };

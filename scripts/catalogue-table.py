@@ -86,6 +86,9 @@ def row(gadget, results, gaps, outcomes):
     if build_lines[0] != "ok":
         reason = gaps.get(("build", gadget), build_lines[0])
         return [gadget, kinds_text, "no", "no", f"catalogue.build.{gadget}", reason]
+    if run is not None and run.startswith("refuses: "):
+        return [gadget, kinds_text, "yes", "refuses", f"catalogue.run.{gadget}",
+                run.splitlines()[0].removeprefix("refuses: ")]
     if run is not None and run.startswith("native"):
         proof = f"catalogue.run.{gadget} ({run.splitlines()[0]})"
         return [gadget, kinds_text, "yes", "yes", proof, "; ".join(notes)]

@@ -187,6 +187,7 @@ void EbpfOperator::instantiate(GadgetInstance& instance) {
   add_datasources(instance);
   config_.params = g.params;
   config_.param_values = parse_gadget_args(instance.gadget_args(), g.params);
+  config_.perf_samplers = perf_samplers(g.image.metadata_yaml);
   config_.tracer_maps = g.markers.tracer_maps;
   config_.use_ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
 }

@@ -43,6 +43,17 @@ sleep 0.5  # the last events through the ring buffer
 status=0
 wait "$ig_pid" || status=$?
 head -c 20000 "$work/out.json" > "$IG_CATALOGUE_RESULTS/$gadget.out"  # the evidence
+# expect_refusal=TEXT: the gadget cannot run here; ig must say so in one line and fail.
+if [ -n "${expect_refusal:-}" ]; then
+  errors=$(grep -v '^warning' "$IG_CATALOGUE_RESULTS/$gadget.err" || true)
+  if [ "$status" != 0 ] && [ "$(wc -l <<<"$errors")" = 1 ] && grep -qF "$expect_refusal" <<<"$errors"; then
+    echo "refuses: $errors" > "$result"
+    exit 0
+  fi
+  echo "fails: expected one line with \"$expect_refusal\" and a failure, got exit $status" > "$result"
+  cat "$IG_CATALOGUE_RESULTS/$gadget.err" >&2
+  exit 1
+fi
 if [ "$status" != 0 ]; then
   echo "fails: ig exited $status: $(grep -v '^warning' "$IG_CATALOGUE_RESULTS/$gadget.err" | head -n1)" > "$result"
   cat "$IG_CATALOGUE_RESULTS/$gadget.err" >&2
