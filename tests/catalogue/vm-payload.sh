@@ -10,8 +10,8 @@ ip link set lo up
 for case in "$cases"/cases/*.sh; do
   grep -q '^where=vm$' "$case" || continue
   gadget=$(basename "$case" .sh)
-  # vm_skip=KERNEL_PREFIX:REASON in a case: a known problem on those kernels, recorded.
-  skip=$(sed -n 's/^vm_skip=//p' "$case")
+  # vm_skip="KERNEL_PREFIX:REASON" in a case: a known problem on those kernels, recorded.
+  skip=$(sed -n 's/^vm_skip="\(.*\)"$/\1/p' "$case")
   if [ -n "$skip" ] && case "$(uname -r)" in "${skip%%:*}"*) true ;; *) false ;; esac; then
     echo "skipped on $(uname -r): ${skip#*:}" > "$results/$gadget.run"
     echo 0 > "$results/$gadget.rc"

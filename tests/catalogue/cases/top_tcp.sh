@@ -1,0 +1,14 @@
+# TCP traffic on loopback to a port of its own for longer than a fetch interval; top_tcp
+# must rank the connection with the bytes sent.
+where=vm
+run_args=(--host)
+workload() {
+  nc -l -p 40126 > /dev/null & listener=$!
+  sleep 0.5
+  (for _ in 1 2 3; do head -c 65536 /dev/zero; sleep 0.8; done) | nc 127.0.0.1 40126 || true
+  kill "$listener" 2> /dev/null || true
+}
+check() {
+  jq -e -s 'any(.[] | if type == "array" then .[] else . end;
+                (.dst.port == 40126 or .src.port == 40126) and .sent_raw > 0)' > /dev/null
+}
