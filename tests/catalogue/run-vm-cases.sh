@@ -12,13 +12,14 @@ out=$IG_CATALOGUE_RESULTS/vm-$label
 tmp=$(mktemp -d /tmp/ig-catalogue-vm.XXXXXX)
 ok=0
 trap '[ "$ok" = 1 ] && rm -rf "$tmp"' EXIT
-rm -rf "$out" && mkdir -p "$out"
+mkdir -p "$out"
 
 gadgets=()
 for case in "$here"/cases/*.sh; do
   grep -q '^where=vm$' "$case" && gadgets+=("$(basename "$case" .sh)")
 done
 for gadget in "${gadgets[@]}"; do
+  rm -f "$out/$gadget".{run,log,out,err}
   IG_OCI_STORE=$tmp/store "$IG" image build "$here/../data/builder/upstream/$gadget" \
     -t "catalogue/$gadget:test" > "$tmp/build.log" 2>&1 ||
     { cat "$tmp/build.log" >&2; echo "building $gadget failed" >&2; exit 1; }

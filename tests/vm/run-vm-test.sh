@@ -72,4 +72,10 @@ done
 /usr/bin/python3 "$here/check-results.py" "$tmp/results" "$gadget_dir/gadget.yaml" ||
   die "results do not match (see FAIL lines above; ig output in $tmp/results)"
 ok=1
+# For the catalogue table (scripts/catalogue-table.py): audit_seccomp ran on this kernel.
+if [ -n "${IG_CATALOGUE_RESULTS:-}" ]; then
+  mkdir -p "$IG_CATALOGUE_RESULTS/vm-$label"
+  printf 'vm %s\ntest: vm.audit_seccomp.%s\n' "$(cat "$tmp/results/uname")" "$label" \
+    > "$IG_CATALOGUE_RESULTS/vm-$label/audit_seccomp.run"
+fi
 echo "vm.audit_seccomp.$label: PASS${IG_TEST_KEEP:+ (work files in $tmp)}"
