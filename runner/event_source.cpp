@@ -32,7 +32,7 @@ void watch(int epoll_fd, int fd) {
 
 }  // namespace
 
-EventSource::EventSource(struct bpf_object* obj, std::vector<TracerSink> sinks, bool ringbuf,
+EventSource::EventSource(struct bpf_object* obj, std::vector<TracerSink> sinks,
                          const std::function<void(const std::string&)>& warn) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw Error(ErrorCode::Internal, std::string("epoll_create1: ") + std::strerror(errno));
@@ -44,9 +44,12 @@ EventSource::EventSource(struct bpf_object* obj, std::vector<TracerSink> sinks, 
       reader->owner = this;
       reader->sink = std::move(sink);
       const std::string& name = reader->sink.map_name;
-      int fd = map_fd(obj, name);
-      if (fd < 0) throw Error(ErrorCode::NotFound, "tracer map " + name + " not found in the eBPF object");
-      if (ringbuf) {
+      struct bpf_map* map = bpf_object__find_map_by_name(obj, name.c_str());
+      if (!map) throw Error(ErrorCode::NotFound, "tracer map " + name + " not found in the eBPF object");
+      const int fd = bpf_map__fd(map);
+      // A tracer's map is a ring buffer, or a perf event array when the kernel has no ring
+      // buffers or when the gadget declares one itself (trace_dns, tcpdump).
+      if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF) {
         if (!ring_) {
           ring_ = ring_buffer__new(fd, on_ring_record, reader.get(), nullptr);
           if (!ring_) throw Error(ErrorCode::Kernel, "ring buffer " + name + ": " + std::strerror(errno));

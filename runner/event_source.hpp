@@ -26,7 +26,7 @@ class EventSource {
  public:
   // Creates the readers; call before attaching so that no event is missed. `warn` receives
   // one line per warning (e.g. a gadget without <map>_lost_samples).
-  EventSource(struct bpf_object* obj, std::vector<TracerSink> sinks, bool ringbuf,
+  EventSource(struct bpf_object* obj, std::vector<TracerSink> sinks,
               const std::function<void(const std::string&)>& warn);
   ~EventSource();
   EventSource(const EventSource&) = delete;

@@ -182,10 +182,12 @@ std::vector<VariantGroup> group_variants(const std::vector<ProgramSection>& prog
   return groups;
 }
 
-ObjectPtr open_object(const std::string& elf, const std::string& name) {
+ObjectPtr open_object(const std::string& elf, const std::string& name,
+                      const std::string& core_btf_path) {
   install_print();
   take_log();
-  LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name.c_str());
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name.c_str(),
+              .btf_custom_path = core_btf_path.empty() ? nullptr : core_btf_path.c_str());
   struct bpf_object* obj = bpf_object__open_mem(elf.data(), elf.size(), &opts);
   if (!obj) {
     int err = errno;
@@ -263,16 +265,18 @@ void settle_pinned_maps(struct bpf_object* obj, const ObjectConfig& config) {
 
 GadgetProgram::GadgetProgram(const std::string& elf, const std::string& name,
                              const ObjectConfig& config)
-    : object_(open_object(elf, name)) {
+    : object_(open_object(elf, name, config.core_btf_path)) {
   struct bpf_object* obj = object_.get();
   apply_params(obj, config.params, config.param_values);
   settle_pinned_maps(obj, config);
   perf_samplers_ = config.perf_samplers;
-  // libbpf 1.1 knows only a bare "perf_event" section; upstream names them perf_event/NAME.
+  // libbpf 1.1 knows only a bare "perf_event" section, upstream names them perf_event/NAME;
+  // it knows "socket" but not upstream's "socket1".
   struct bpf_program* prog;
   bpf_object__for_each_program(prog, obj) {
-    if (std::string_view(bpf_program__section_name(prog)).starts_with("perf_event/"))
-      bpf_program__set_type(prog, BPF_PROG_TYPE_PERF_EVENT);
+    const std::string_view section = bpf_program__section_name(prog);
+    if (section.starts_with("perf_event/")) bpf_program__set_type(prog, BPF_PROG_TYPE_PERF_EVENT);
+    if (section.starts_with("socket")) bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
   }
   if (!config.use_ringbuf) {
     // Kernels before 5.8: the same maps become perf buffers (buffer.h picks the helpers by a
@@ -422,8 +426,11 @@ std::vector<std::string> GadgetProgram::attach(const std::vector<std::string>& u
     if (!bpf_program__autoload(prog)) continue;
     std::string section = bpf_program__section_name(prog);
     auto [kind, target] = split_section(section);
-    // Iterators run on demand, and this section only keeps helpers in the object.
-    if (kind == "iter" || kind == "iter.s" || section == "kprobe/gadget_program_disabled") continue;
+    // Iterators run on demand, socket filters are attached per network namespace by the
+    // network operator, and this section only keeps helpers in the object.
+    if (kind == "iter" || kind == "iter.s" || section == "kprobe/gadget_program_disabled" ||
+        bpf_program__type(prog) == BPF_PROG_TYPE_SOCKET_FILTER)
+      continue;
     if (kind == "perf_event") {
       attach_perf_event(prog, target.empty() ? bpf_program__name(prog) : target);
       continue;

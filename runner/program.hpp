@@ -61,6 +61,7 @@ struct ObjectConfig {
   bool use_ringbuf = true;
   std::set<std::string> fallback_hooks;  // VariantGroup::hook values using the kprobe variant
   std::map<std::string, PerfSampler> perf_samplers;  // gadget.yaml programs.<name>.perf/sampler
+  std::string core_btf_path;  // CO-RE target (vmlinux plus the socket enricher's types), or ""
 };
 
 struct ObjectDeleter {
@@ -73,8 +74,10 @@ using ObjectPtr = std::unique_ptr<struct bpf_object, ObjectDeleter>;
 using LinkPtr = std::unique_ptr<struct bpf_link, LinkDeleter>;
 
 // Opens the ELF from memory; `elf` must outlive the object (libbpf keeps pointing into it).
-// Throws Error(InvalidArgument) when libbpf cannot parse it.
-ObjectPtr open_object(const std::string& elf, const std::string& name);
+// `core_btf_path`, when given, is the BTF that CO-RE relocations resolve against instead of
+// the kernel's. Throws Error(InvalidArgument) when libbpf cannot parse it.
+ObjectPtr open_object(const std::string& elf, const std::string& name,
+                      const std::string& core_btf_path = {});
 
 std::vector<ProgramSection> program_sections(struct bpf_object* obj);
 

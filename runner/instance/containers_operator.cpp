@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <mutex>
 #include <set>
 
 #include "runner/enrich/container_cache.hpp"
@@ -47,6 +48,10 @@ class ContainersOperator : public GadgetOperator {
     cache_ = make_container_cache(instance);
     instance.network_namespaces = [this] { return network_namespaces(); };
     instance.process_roots = [this] { return process_roots(); };
+    instance.on_selected_container = [this](GadgetInstance::ContainerCallback callback) {
+      std::lock_guard lock(subscribers_mutex_);
+      subscribers_.push_back(std::move(callback));
+    };
   }
 
   void configure(GadgetInstance&, GadgetProgram& program) override {
@@ -54,7 +59,8 @@ class ContainersOperator : public GadgetOperator {
   }
 
   void loaded(GadgetInstance& instance, GadgetProgram& program) override {
-    if (kernel_filter_) install_filter_map(instance, program);
+    if (kernel_filter_) filter_map_ = std::make_unique<enrich::MntnsFilterMap>(program.object());
+    watch_additions(instance);
     EventEnrichers& e = instance.enrichers();
     e.container = [cache = cache_.get()](uint64_t mntns) { return cache->lookup(mntns); };
     if (!host_ && !kernel_filter_) {
@@ -64,28 +70,38 @@ class ContainersOperator : public GadgetOperator {
     }
   }
 
-  // The watcher thread must not touch a map of a released object.
+  // The watcher thread must not touch a map of a released object, nor call an operator
+  // that let its programs go.
   void unloaded(GadgetInstance&) override {
     cache_->on_added(nullptr);
     cache_->on_stopped(nullptr);
     filter_map_.reset();
+    std::lock_guard lock(subscribers_mutex_);
+    subscribers_.clear();
   }
 
  private:
-  void install_filter_map(GadgetInstance& instance, GadgetProgram& program) {
-    filter_map_ = std::make_unique<enrich::MntnsFilterMap>(program.object());
-    // Runs for the containers known now and, from the watcher thread, for later ones.
+  bool selected(const enrich::Container& c) const { return host_ || selector_.matches(c.name); }
+
+  // Runs for the containers known now and, from the watcher thread, for later ones: the
+  // kernel filter follows the selection, and subscribers hear of the selected ones.
+  void watch_additions(GadgetInstance& instance) {
     cache_->on_added([this, &instance, map = filter_map_.get()](const enrich::Container& c) {
       try {
-        if (selector_.matches(c.name)) {
+        if (map && selector_.matches(c.name)) {
           map->add(c.mntns);
-        } else {
+        } else if (map) {
           map->remove(c.mntns);  // a container renamed out of the selection leaves it
+        }
+        std::lock_guard lock(subscribers_mutex_);
+        if (selected(c)) {
+          for (const auto& subscriber : subscribers_) subscriber(c);
         }
       } catch (const Error& e) {
         instance.warn(std::string(e.what()) + " (container " + c.name + ")");
       }
     });
+    if (!filter_map_) return;
     // Its namespace id may be given to another process or container later.
     cache_->on_stopped([&instance, map = filter_map_.get()](const enrich::Container& c) {
       try {
@@ -130,6 +146,8 @@ class ContainersOperator : public GadgetOperator {
   std::unique_ptr<enrich::ContainerCache> cache_;
   bool kernel_filter_ = false;
   std::unique_ptr<enrich::MntnsFilterMap> filter_map_;
+  std::mutex subscribers_mutex_;
+  std::vector<GadgetInstance::ContainerCallback> subscribers_;
 };
 
 }  // namespace

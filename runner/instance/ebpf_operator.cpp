@@ -276,7 +276,7 @@ std::unique_ptr<EventSource> EbpfOperator::make_source(GadgetInstance& instance,
          [pipeline](const void* record, size_t size) { pipeline->handle(record, size); },
          [pipeline](uint64_t count) { pipeline->report_lost(count); }});
   }
-  return std::make_unique<EventSource>(attempt.object(), std::move(sinks), config_.use_ringbuf,
+  return std::make_unique<EventSource>(attempt.object(), std::move(sinks),
                                        [&instance](const std::string& l) { instance.warn(l); });
 }
 
@@ -284,6 +284,7 @@ std::unique_ptr<EventSource> EbpfOperator::make_source(GadgetInstance& instance,
 // avoids (a fallback hook).
 bool EbpfOperator::try_load(GadgetInstance& instance) {
   const PreparedGadget& g = instance.gadget();
+  config_.core_btf_path = instance.core_btf_path;
   auto attempt = std::make_unique<GadgetProgram>(g.image.ebpf_object, g.object_name, config_);
   instance.configure(*attempt);
   try {

@@ -9,6 +9,7 @@
 
 #include "metadata/btf_markers.hpp"
 #include "metadata/gadget_metadata.hpp"
+#include "runner/enrich/container.hpp"
 #include "oci/layout_store.hpp"
 #include "runner/image.hpp"
 #include "runner/instance/gadget_operator.hpp"
@@ -69,6 +70,13 @@ class GadgetInstance {
   EventEnrichers& enrichers() { return enrichers_; }
   // Network namespaces to read socket iterators in (set by the containers operator).
   std::function<std::vector<UniqueFd>()> network_namespaces;
+  // Calls a callback for each container the selection takes in from now on (on the
+  // container watcher's thread); set by the containers operator.
+  using ContainerCallback = std::function<void(const enrich::Container&)>;
+  std::function<void(ContainerCallback)> on_selected_container;
+  // The BTF the eBPF operator's CO-RE relocations resolve against, when an operator extends
+  // the kernel's (the network operator: the socket enricher's types); "" for the kernel's.
+  std::string core_btf_path;
   // Root file systems whose libraries uprobes attach to ("/" with --host, "/proc/PID/root"
   // of each selected container; set by the containers operator).
   std::function<std::vector<std::string>()> process_roots;

@@ -13,6 +13,8 @@ std::unique_ptr<GadgetOperator> make_image_operator();
 std::unique_ptr<GadgetOperator> make_ebpf_operator();
 // Container sources, selection (-c, --host) in the kernel or in user space, runtime.* fields.
 std::unique_ptr<GadgetOperator> make_containers_operator();
+// The socket enricher (sockets-map.h) and socket filters in each selected network namespace.
+std::unique_ptr<GadgetOperator> make_network_operator();
 // User stacks (--collect-ustack) and kernel stacks from the object's stack maps.
 std::unique_ptr<GadgetOperator> make_stacks_operator();
 // Headers, periodic flushes and the final summary of every data source.

@@ -14,3 +14,17 @@ image=catalogue/$gadget:test
 known_gap() {
   sed -n "s/^$1 $gadget: //p" "$here/known-gaps.txt"
 }
+
+# Waits (up to 10 s) until a TCP socket listens on port $1: a workload's client must not race
+# its own listener, which a slow VM starts late.
+wait_listening() {
+  local port_hex
+  port_hex=$(printf '%04X' "$1")
+  for _ in $(seq 100); do
+    awk -v p=":$port_hex" '$2 ~ p"$" && $4 == "0A" { found = 1 } END { exit !found }' \
+      /proc/net/tcp /proc/net/tcp6 2> /dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
+}

@@ -4,7 +4,7 @@ where=vm
 run_args=(--host)
 workload() {
   nc -l -p 40126 > /dev/null & listener=$!
-  sleep 0.5
+  wait_listening 40126
   (for _ in 1 2 3; do head -c 65536 /dev/zero; sleep 0.8; done) | nc 127.0.0.1 40126 || true
   kill "$listener" 2> /dev/null || true
 }

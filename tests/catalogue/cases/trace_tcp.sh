@@ -3,7 +3,7 @@ where=vm
 run_args=(--host -F proc.comm==nc)
 workload() {
   nc -l -p 40124 > /dev/null & listener=$!
-  sleep 0.5
+  wait_listening 40124
   echo hello | nc 127.0.0.1 40124 || true
   kill "$listener" 2> /dev/null || true
 }
