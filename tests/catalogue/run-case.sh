@@ -18,13 +18,19 @@ declare -F workload > /dev/null || workload() { :; }
 declare -F cleanup > /dev/null || cleanup() { :; }
 trap '(cd "$work" && cleanup) > /dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-# True once process $1 holds a BPF link (fdinfo link_id:) or a perf event (kprobes attached
-# without links, perf_event programs).
+# True once process $1 holds a BPF link (fdinfo link_id:), a perf event (kprobes attached
+# without links, perf_event programs) or a packet socket (socket filters).
 is_attached() {
-  local fd
+  local fd target
   for fd in /proc/"$1"/fdinfo/*; do
     grep -q '^link_id:' "$fd" 2> /dev/null && return 0
-    [ "$(readlink "/proc/$1/fd/${fd##*/}" 2> /dev/null)" = "anon_inode:[perf_event]" ] && return 0
+    target=$(readlink "/proc/$1/fd/${fd##*/}" 2> /dev/null) || continue
+    [ "$target" = "anon_inode:[perf_event]" ] && return 0
+    case $target in
+      socket:\[*\]) target=${target#socket:\[}; target=${target%\]}
+        awk -v i="$target" '$NF == i { found = 1 } END { exit !found }' /proc/"$1"/net/packet \
+          2> /dev/null && return 0 ;;
+    esac
   done
   return 1
 }

@@ -1,11 +1,12 @@
-# TCP traffic on loopback to a port of its own for longer than a fetch interval; top_tcp
-# must rank the connection with the bytes sent.
+# TCP traffic on loopback to a port of its own for several fetch intervals; top_tcp must rank
+# the connection with the bytes sent. What the workload saw is kept for a failure's report.
 where=vm
 run_args=(--host)
 workload() {
   nc -l -p 40126 > /dev/null & listener=$!
   wait_listening 40126
-  (for _ in 1 2 3; do head -c 65536 /dev/zero; sleep 0.8; done) | nc 127.0.0.1 40126 || true
+  (for _ in 1 2 3 4 5; do head -c 65536 /dev/zero; sleep 0.8; done) | nc 127.0.0.1 40126
+  echo "client nc exited $?"
   kill "$listener" 2> /dev/null || true
 }
 check() {
