@@ -16,6 +16,7 @@ struct Container {
   std::string image_digest;  // may be empty
   uint32_t pid = 0;          // init process (host pid namespace)
   uint64_t mntns = 0;        // inode of /proc/<pid>/ns/mnt
+  uint64_t netns = 0;        // inode of /proc/<pid>/ns/net: packets without an owner map to it
 };
 
 // `-c/--containername` semantics: a comma list of names; `!name` excludes. With only exclusions
@@ -32,7 +33,8 @@ class NameSelector {
   std::vector<std::string> exclude_;
 };
 
-// Mount namespace inode of a process, 0 if it is gone or unreadable.
+// Mount (network) namespace inode of a process, 0 if it is gone or unreadable.
 uint64_t mntns_of(uint32_t pid);
+uint64_t netns_of(uint32_t pid);
 
 }  // namespace ig::runner::enrich

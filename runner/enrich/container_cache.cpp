@@ -82,6 +82,7 @@ ContainerCache::ContainerCache(std::vector<std::unique_ptr<ContainerSource>> sou
   // The host's own namespaces never need a lookup refresh.
   for (uint32_t pid : {1u, static_cast<uint32_t>(getpid())}) {
     if (uint64_t ns = mntns_of(pid)) host_mntns_.insert(ns);
+    if (uint64_t ns = netns_of(pid)) host_netns_.insert(ns);
   }
 }
 
@@ -172,6 +173,18 @@ ContainerCache::Ptr ContainerCache::lookup(uint64_t mntns) {
   refresh_locked();
   it = by_mntns_.find(mntns);
   return it == by_mntns_.end() ? nullptr : it->second;
+}
+
+ContainerCache::Ptr ContainerCache::lookup_netns(uint64_t netns) const {
+  if (netns == 0 || host_netns_.count(netns)) return nullptr;
+  std::lock_guard lock(mutex_);
+  Ptr found;
+  for (const auto& [ns, c] : by_mntns_) {
+    if (c->netns != netns || stopped_.count(ns)) continue;
+    if (found) return nullptr;  // shared: which one sent it is unknown
+    found = c;
+  }
+  return found;
 }
 
 std::vector<ContainerCache::Ptr> ContainerCache::containers() const {

@@ -74,6 +74,10 @@ class ContainerCache {
   // The container of `mntns`, or null (host or unknown). A miss triggers a refresh at most
   // every `miss_interval`.
   Ptr lookup(uint64_t mntns);
+  // The one container in network namespace `netns` (upstream's enrichment by netns, for
+  // packets no socket owner is known for); null for the host's, a namespace several
+  // containers share (a pod) and an unknown one.
+  Ptr lookup_netns(uint64_t netns) const;
   std::vector<Ptr> containers() const;
   void set_miss_interval(std::chrono::milliseconds interval) { miss_interval_ = interval; }
 
@@ -106,6 +110,7 @@ class ContainerCache {
   std::set<uint64_t> stopped_;
   std::unordered_map<uint64_t, int> rank_;
   std::set<uint64_t> host_mntns_;
+  std::set<uint64_t> host_netns_;
   Clock::time_point last_refresh_{};
   std::chrono::milliseconds miss_interval_{200};
   int inotify_fd_ = -1;

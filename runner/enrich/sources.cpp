@@ -38,12 +38,19 @@ bool NameSelector::matches(const std::string& name) const {
   return false;
 }
 
-uint64_t mntns_of(uint32_t pid) {
+namespace {
+
+uint64_t namespace_of(uint32_t pid, const char* kind) {
   struct stat st;
-  const std::string path = "/proc/" + std::to_string(pid) + "/ns/mnt";
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/" + kind;
   if (pid == 0 || stat(path.c_str(), &st) != 0) return 0;
   return st.st_ino;
 }
+
+}  // namespace
+
+uint64_t mntns_of(uint32_t pid) { return namespace_of(pid, "mnt"); }
+uint64_t netns_of(uint32_t pid) { return namespace_of(pid, "net"); }
 
 namespace {
 
@@ -126,6 +133,7 @@ class DockerApiSource : public ContainerSource {
         if (c.pid != 0) inspected_[c.id] = c.pid;
       }
       c.mntns = mntns_of(c.pid);
+      c.netns = netns_of(c.pid);
       if (c.mntns == 0) {
         inspected_.erase(c.id);
         continue;  // stopped between list and now
@@ -206,6 +214,7 @@ class ContainerdStateSource : public ContainerSource {
         c.runtime = "containerd";
         c.pid = parse_pid(read_text(dir.path() / "init.pid"));
         c.mntns = mntns_of(c.pid);
+        c.netns = netns_of(c.pid);
         if (c.mntns == 0) continue;
         c.name = name_from_annotations(read_text(dir.path() / "config.json"));
         if (c.name.empty()) c.name = c.id;
@@ -292,6 +301,7 @@ class OciStateSource : public ContainerSource {
         bundle = string_at(status, "bundle");
       }
       c.mntns = mntns_of(c.pid);
+      c.netns = netns_of(c.pid);
       if (c.mntns == 0) continue;
       if (!bundle.empty()) {
         const std::string config = read_text(fs::path(bundle) / "config.json");

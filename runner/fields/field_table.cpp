@@ -225,13 +225,14 @@ void FieldTable::add_operator_fields() {
     }
   }
 
-  // Container enrichment keys on the first gadget_mntns_id member; host and unknown
-  // containers leave the strings empty, as upstream prints them. Negative orders put
-  // RUNTIME.CONTAINERNAME first; the other runtime fields are hidden like upstream's.
-  const bool has_mntns = std::any_of(fields_.begin(), fields_.end(), [](const Field& f) {
-    return f.schema.type_name == "gadget_mntns_id";
+  // Container enrichment keys on the first gadget_mntns_id member, else (or when it names no
+  // container) on the first gadget_netns_id; host and unknown containers leave the strings
+  // empty, as upstream prints them. Negative orders put RUNTIME.CONTAINERNAME first; the
+  // other runtime fields are hidden like upstream's.
+  const bool has_namespace = std::any_of(fields_.begin(), fields_.end(), [](const Field& f) {
+    return f.schema.type_name == "gadget_mntns_id" || f.schema.type_name == "gadget_netns_id";
   });
-  if (!has_mntns) return;
+  if (!has_namespace) return;
   std::vector<Field> runtime_fields;
   Field runtime;
   runtime.schema.full_name = "runtime";

@@ -63,6 +63,9 @@ class ContainersOperator : public GadgetOperator {
     watch_additions(instance);
     EventEnrichers& e = instance.enrichers();
     e.container = [cache = cache_.get()](uint64_t mntns) { return cache->lookup(mntns); };
+    e.container_by_netns = [cache = cache_.get()](uint64_t netns) {
+      return cache->lookup_netns(netns);
+    };
     if (!host_ && !kernel_filter_) {
       e.keep = [this](const enrich::Container* c) {
         return c != nullptr && selector_.matches(c->name);

@@ -8,9 +8,11 @@ using metadata::FieldKind;
 
 class ContainerEnricher : public DataOperator {
  public:
-  ContainerEnricher(const fields::FieldTable& table, int mntns, const EventEnrichers& enrichers)
+  ContainerEnricher(const fields::FieldTable& table, int mntns, int netns,
+                    const EventEnrichers& enrichers)
       : enrichers_(enrichers),
         mntns_(mntns),
+        netns_(netns),
         name_(table.find("runtime.containerName")),
         id_(table.find("runtime.containerId")),
         image_(table.find("runtime.containerImageName")),
@@ -22,7 +24,11 @@ class ContainerEnricher : public DataOperator {
 
   bool on_event(output::Row& row) override {
     std::shared_ptr<const enrich::Container> found;
-    if (enrichers_.container) found = enrichers_.container(row[mntns_].u);
+    if (enrichers_.container && mntns_ >= 0) found = enrichers_.container(row[mntns_].u);
+    // A packet whose socket has no known owner: its network namespace may name a container.
+    if (!found && enrichers_.container_by_netns && netns_ >= 0) {
+      found = enrichers_.container_by_netns(row[netns_].u);
+    }
     const enrich::Container* c = found.get();
     if (enrichers_.keep && !enrichers_.keep(c)) return false;
     if (name_ < 0) return true;
@@ -37,7 +43,7 @@ class ContainerEnricher : public DataOperator {
 
  private:
   const EventEnrichers& enrichers_;
-  int mntns_;
+  int mntns_, netns_;  // field indexes, -1 when the event has none
   int name_, id_, image_, digest_, pid_, runtime_;
 };
 
@@ -46,14 +52,20 @@ class ContainerEnricher : public DataOperator {
 std::unique_ptr<DataOperator> make_container_enricher(const fields::FieldTable& table,
                                                       const EventEnrichers& enrichers) {
   const auto& fields = table.fields();
-  for (size_t i = 0; i < fields.size(); ++i) {
-    const auto& f = fields[i];
-    if (!f.operator_field && f.schema.type_name == "gadget_mntns_id" &&
-        f.schema.kind != FieldKind::Struct) {
-      return std::make_unique<ContainerEnricher>(table, static_cast<int>(i), enrichers);
+  const auto first = [&](const char* type_name) {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const auto& f = fields[i];
+      if (!f.operator_field && f.schema.type_name == type_name &&
+          f.schema.kind != FieldKind::Struct) {
+        return static_cast<int>(i);
+      }
     }
-  }
-  return nullptr;
+    return -1;
+  };
+  const int mntns = first("gadget_mntns_id");
+  const int netns = first("gadget_netns_id");
+  if (mntns < 0 && netns < 0) return nullptr;
+  return std::make_unique<ContainerEnricher>(table, mntns, netns, enrichers);
 }
 
 }  // namespace ig::runner::operators

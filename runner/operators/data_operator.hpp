@@ -30,6 +30,8 @@ struct EventEnrichers {
   std::function<std::shared_ptr<const enrich::Container>(uint64_t mntns)> container;
   // Drops events of containers not selected (user space; for gadgets without the kernel map).
   std::function<bool(const enrich::Container*)> keep;
+  // network namespace id -> its only container, for events without a known mount namespace.
+  std::function<std::shared_ptr<const enrich::Container>(uint64_t netns)> container_by_netns;
   ustack::Symbolizer* ustack = nullptr;           // gadget_user_stack -> addresses/symbols/buildid
   kstack::KernelStacks* kernel_stacks = nullptr;  // gadget_kernel_stack -> frame names
 };

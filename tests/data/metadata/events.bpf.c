@@ -9,6 +9,7 @@ typedef int __s32;
 typedef long long __s64;
 
 typedef __u64 gadget_mntns_id;
+typedef __u32 gadget_netns_id;
 typedef __u64 gadget_timestamp;
 typedef __u32 gadget_signal;
 typedef __u32 gadget_errno;
@@ -126,6 +127,15 @@ struct misc_event {
 	__s64 offset;
 };
 
+/* A packet of a socket filter gadget: a network namespace, and a mount namespace that is 0
+ * when the socket enricher knew no owner. */
+struct packet_event {
+	gadget_netns_id netns_id;
+	gadget_mntns_id mntns_id;
+	__u16 port;
+};
+
 /* Keep the structs in BTF. */
 struct event *unused_event __attribute__((used));
 struct misc_event *unused_misc_event __attribute__((used));
+struct packet_event *unused_packet_event __attribute__((used));

@@ -2,6 +2,7 @@
 // announced once, and a container counts as stopped only when no source lists it any more (a
 // source that cannot be read keeps its last answer).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <memory>
 #include <vector>
@@ -100,6 +101,29 @@ TEST_F(ContainerCacheTest, NewContainerInAReusedNamespaceIsAddedAgain) {
   first->answer = {};
   cache->refresh();
   EXPECT_EQ(stopped, (std::vector<std::string>{"a", "c"}));
+}
+
+}  // namespace
+}  // namespace ig::runner::enrich
+
+namespace ig::runner::enrich {
+namespace {
+
+TEST_F(ContainerCacheTest, NetworkNamespaceNamesItsOnlyContainer) {
+  Container a = container("a", 101), b = container("b", 102), c = container("c", 103);
+  a.netns = 201;
+  b.netns = 202;
+  c.netns = 202;  // b and c share a namespace, as the containers of a pod do
+  Container host = container("host-network", 104);
+  host.netns = netns_of(static_cast<uint32_t>(getpid()));  // --network host
+  first->answer = {a, b, c, host};
+  cache->refresh();
+  ASSERT_NE(cache->lookup_netns(201), nullptr);
+  EXPECT_EQ(cache->lookup_netns(201)->name, "a");
+  EXPECT_EQ(cache->lookup_netns(202), nullptr);
+  EXPECT_EQ(cache->lookup_netns(203), nullptr);
+  EXPECT_EQ(cache->lookup_netns(0), nullptr);
+  EXPECT_EQ(cache->lookup_netns(host.netns), nullptr);
 }
 
 }  // namespace

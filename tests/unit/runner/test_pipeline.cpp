@@ -8,9 +8,11 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "metadata/field_schema.hpp"
 #include "metadata/gadget_metadata.hpp"
+#include "runner/enrich/container.hpp"
 #include "runner/instance/sink.hpp"
 #include "runner/pipeline.hpp"
 #include "util/error.hpp"
@@ -265,6 +267,54 @@ TEST_F(PipelineTest, BadAlignmentNamesField) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "field code: invalid columns.alignment \"center\"");
   }
+}
+
+// As upstream's enrichment by network namespace: a packet whose owner is unknown (mntns 0)
+// takes the container of its namespace, if that namespace is one container's.
+TEST_F(PipelineTest, PacketsWithoutAnOwnerTakeTheirNamespacesContainer) {
+  auto web = std::make_shared<enrich::Container>();
+  web->name = "web";
+  web->netns = 4026532000;
+  auto db = std::make_shared<enrich::Container>();
+  db->name = "db";
+  db->mntns = 4026531999;
+  EventEnrichers enrichers;
+  enrichers.container = [&](uint64_t mntns) {
+    return mntns == db->mntns ? db : std::shared_ptr<const enrich::Container>();
+  };
+  enrichers.container_by_netns = [&](uint64_t netns) {
+    return netns == web->netns ? web : std::shared_ptr<const enrich::Container>();
+  };
+  const auto packet = [&](uint64_t netns, uint64_t mntns) {
+    Record r(btf_.get(), "packet_event");
+    r.set("netns_id", netns);
+    r.set("mntns_id", mntns);
+    return r.bytes();
+  };
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* out = open_memstream(&buf, &len);
+  {
+    FileSink sink(out, stderr);
+    EventPipeline p(btf_.get(), {"packets", "events", "packet_event"}, nullptr, options("json"),
+                    sink);
+    p.set_enrichers(enrichers);
+    p.start();
+    for (const auto& r : {packet(web->netns, 0), packet(web->netns, db->mntns),
+                          packet(4026532001, 0)}) {
+      p.handle(r.data(), r.size());
+    }
+    p.finish();
+  }
+  std::fclose(out);
+  std::istringstream lines(std::string(buf, len));
+  std::free(buf);
+  std::vector<std::string> names;
+  for (std::string line; std::getline(lines, line);) {
+    names.push_back(nlohmann::json::parse(line)["runtime"]["containerName"]);
+  }
+  // The owner's mount namespace wins over the packet's network namespace.
+  EXPECT_EQ(names, (std::vector<std::string>{"web", "db", ""}));
 }
 
 TEST_F(PipelineTest, JsonHasAllFieldsSortedAndNested) {
