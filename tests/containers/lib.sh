@@ -63,7 +63,7 @@ make_busybox_image() {
   local rootfs=$work/rootfs
   mkdir -p "$rootfs"/{bin,tmp,proc,sys,dev,etc}
   cp /bin/busybox "$rootfs/bin/busybox"
-  for applet in sh sleep chmod mkdir unshare true nc; do ln -sf busybox "$rootfs/bin/$applet"; done
+  for applet in sh sleep chmod mkdir unshare true nc nslookup; do ln -sf busybox "$rootfs/bin/$applet"; done
   tar -C "$rootfs" -cf "$work/busybox.tar" .
   podman_ import "$work/busybox.tar" igtest-busybox > /dev/null || die "podman import failed"
 }
@@ -81,11 +81,29 @@ start_container() {
 container_id() { podman_ inspect --format '{{.Id}}' "$1"; }
 container_mntns() { stat -L -c %i "/proc/$(podman_ inspect --format '{{.State.Pid}}' "$1")/ns/mnt"; }
 
-# True once process $1 holds a BPF link (its gadget is attached).
+# The packet sockets (inodes) of the network namespaces of process $1 and of the containers
+# started so far.
+packet_sockets() {
+  local c pid
+  awk 'NR > 1 { print $NF }' /proc/"$1"/net/packet 2> /dev/null || true
+  for c in "${started_containers[@]}"; do
+    pid=$(podman_ inspect --format '{{.State.Pid}}' "$c" 2> /dev/null) || continue
+    awk 'NR > 1 { print $NF }' /proc/"$pid"/net/packet 2> /dev/null || true
+  done
+}
+
+# True once process $1 holds a BPF link, or a packet socket of its own or of a container's
+# network namespace (socket filters): its gadget is attached.
 has_bpf_link() {
-  local f
+  local f target sockets=
   for f in /proc/"$1"/fdinfo/*; do
     grep -qE '^(link_type|link_id):' "$f" 2>/dev/null && return 0
+    target=$(readlink "/proc/$1/fd/${f##*/}" 2> /dev/null) || continue
+    case $target in
+      socket:\[*\]) target=${target#socket:\[}; target=${target%\]}
+        [ -n "$sockets" ] || sockets=" $(packet_sockets "$1" | tr '\n' ' ')"
+        case $sockets in *" $target "*) return 0 ;; esac ;;
+    esac
   done
   return 1
 }
