@@ -359,15 +359,15 @@ void GadgetProgram::attach_library_probe(struct bpf_program* prog, const std::st
                                          const std::vector<std::string>& roots,
                                          std::vector<std::string>& notes) {
   const std::string section = bpf_program__section_name(prog);
-  std::set<std::pair<dev_t, ino_t>> attached;
+  size_t found = 0;
   for (const auto& root : roots) {
     const std::optional<std::string> path = uprobes::find_library(root, library);
     if (!path) continue;
     const UniqueFd fd = uprobes::open_in_root(root, *path);
     struct stat st;
-    if (fd.get() < 0 || fstat(fd.get(), &st) != 0 ||
-        !attached.insert({st.st_dev, st.st_ino}).second)
-      continue;
+    if (fd.get() < 0 || fstat(fd.get(), &st) != 0) continue;
+    ++found;
+    if (!probed_files_.insert({section, st.st_dev, st.st_ino}).second) continue;
     // By file, for every process mapping it (pid -1); the kernel side filters by container.
     const std::string by_fd = "/proc/self/fd/" + std::to_string(fd.get());
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = section.starts_with("uretprobe"),
@@ -391,7 +391,7 @@ void GadgetProgram::attach_library_probe(struct bpf_program* prog, const std::st
     }
     links_.emplace_back(link);
   }
-  if (attached.empty()) {
+  if (found == 0) {
     notes.push_back(section + ": no " + library + ".so* in the traced file systems (" +
                     std::to_string(roots.size()) + "): not attached");
   }
@@ -448,6 +448,19 @@ std::vector<std::string> GadgetProgram::attach(const std::vector<std::string>& u
                            bpf_program__name(prog), section, err, false);
     }
     links_.emplace_back(link);
+  }
+  return notes;
+}
+
+std::vector<std::string> GadgetProgram::attach_library_probes(const std::string& root) {
+  std::vector<std::string> notes;
+  struct bpf_program* prog;
+  bpf_object__for_each_program(prog, object_.get()) {
+    if (!bpf_program__autoload(prog)) continue;
+    auto [kind, target] = split_section(bpf_program__section_name(prog));
+    if (const auto probe = library_probe(kind, target)) {
+      attach_library_probe(prog, probe->first, probe->second, {root}, notes);
+    }
   }
   return notes;
 }

@@ -2,10 +2,13 @@
 // ring vs perf buffer, program variants), load it and attach every program by its section.
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "runner/params.hpp"
@@ -98,6 +101,9 @@ class GadgetProgram {
   // With `netns_fd` >= 0 it reads from a thread entered into that network namespace: socket
   // iterators (tcp, udp) list the sockets of the namespace they are read in.
   std::string run_iterator(const std::string& program, int netns_fd = -1);
+  // Attaches the library uprobes in one more root file system (a container started after
+  // attach()); files probed already are skipped. Returns notes as attach() does.
+  std::vector<std::string> attach_library_probes(const std::string& root);
   // What an iterator program iterates ("task", "tcp", ...: its section after "iter/").
   std::string iterator_kind(const std::string& program) const;
   // Takes every entry out of hash map `map`: keys and values back to back, one record per
@@ -120,6 +126,7 @@ class GadgetProgram {
   ObjectPtr object_;
   std::map<std::string, PerfSampler> perf_samplers_;
   std::vector<VariantGroup> groups_;
+  std::set<std::tuple<std::string, dev_t, ino_t>> probed_files_;  // section, library file
   std::vector<LinkPtr> links_;  // declared after object_: destroyed first
 };
 

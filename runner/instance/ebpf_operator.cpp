@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 #include <optional>
 
 #include "runner/event_source.hpp"
@@ -163,7 +164,13 @@ class EbpfOperator : public GadgetOperator {
   std::string read_iterator(GadgetInstance& instance, size_t i, size_t record_size);
   void fetch(GadgetInstance& instance, size_t i);
 
+  void attach_late_roots(GadgetInstance& instance);
+
   ObjectConfig config_;
+  // Root file systems of containers selected after the programs were attached, from the
+  // container watcher's thread; their library uprobes attach at the next tick.
+  std::mutex late_roots_mutex_;
+  std::vector<std::string> late_roots_;
   std::vector<ArrayFetch> fetches_;  // iterators', then map iterators'
   size_t first_array_ = 0;           // data sources: tracers' first, then the arrays
   std::map<std::string, std::string> preferred_failures_;  // hook -> "fentry/X: why"
@@ -309,6 +316,12 @@ bool EbpfOperator::try_load(GadgetInstance& instance) {
 void EbpfOperator::start(GadgetInstance& instance) {
   while (!try_load(instance)) {
   }
+  if (instance.on_selected_container) {
+    instance.on_selected_container([this](const enrich::Container& c) {
+      std::lock_guard lock(late_roots_mutex_);
+      late_roots_.push_back("/proc/" + std::to_string(c.pid) + "/root");
+    });
+  }
   const auto now = Clock::now();
   for (auto& f : fetches_) f.next = now + f.interval;
   next_loss_check_ = now + std::chrono::seconds(1);
@@ -352,7 +365,23 @@ void EbpfOperator::fetch(GadgetInstance& instance, size_t i) {
   pipeline.end_batch();
 }
 
+void EbpfOperator::attach_late_roots(GadgetInstance& instance) {
+  std::vector<std::string> roots;
+  {
+    std::lock_guard lock(late_roots_mutex_);
+    roots.swap(late_roots_);
+  }
+  for (const auto& root : roots) {
+    try {
+      for (const auto& note : program_->attach_library_probes(root)) instance.warn(note);
+    } catch (const Error& e) {
+      instance.warn(e.what());  // one container's failure does not end the run
+    }
+  }
+}
+
 Clock::time_point EbpfOperator::tick(GadgetInstance& instance, Clock::time_point now) {
+  attach_late_roots(instance);
   Clock::time_point next = kNever;
   for (size_t i = 0; i < fetches_.size(); ++i) {
     ArrayFetch& f = fetches_[i];

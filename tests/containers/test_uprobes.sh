@@ -2,7 +2,8 @@
 # Uprobes named by library (upstream's SEC("uprobe/libc:malloc")) resolve per container: a
 # container whose image carries its own copy of libc (and its own ld.so.cache, made with
 # ldconfig -r) is traced through that copy with -c (its file system is the only one probed),
-# and with --host both the host's libc and the container's are.
+# with --host both the host's libc and the container's are, and a container started after ig
+# attached is probed too.
 # Usage: IG=path/to/ig test_uprobes.sh UPSTREAM_TRACE_MALLOC_DIR
 source "$(dirname "$(realpath "$0")")/lib.sh"
 gadget_dir=$(realpath "${1:?usage: test_uprobes.sh UPSTREAM_TRACE_MALLOC_DIR}")
@@ -48,4 +49,15 @@ json_check "$out" "
 names = {r['runtime']['containerName'] for r in rows if r['size'] == 12345}
 assert names == {'', 'igtest-uprobe'}, names
 " && pass "--host: the host's libc and the container's" || fail "--host did not probe both"
+# A container started after ig attached: its libc is probed once the watcher reports it.
+out=$work/late.json
+run_ig "$out" "$ref" -o json --timeout 5 --verify-image=false -c igtest-uprobe-late
+started_containers+=(igtest-uprobe-late)
+podman_ run -d --name igtest-uprobe-late igtest-libc /bin/catmalloc > /dev/null || die "podman run failed"
+wait_ig "$out"
+json_check "$out" "
+mine = [r for r in rows if r['size'] == 12345]
+assert mine, f'no malloc of 12345 bytes among {len(rows)} events'
+assert {r['runtime']['containerName'] for r in mine} == {'igtest-uprobe-late'}, mine[0]['runtime']
+" && pass "a container started mid-run has its libc probed" || fail "no malloc events from the container started mid-run"
 exit "$failures"
