@@ -15,6 +15,8 @@ packages=(
   # tests: VM with Debian's stock kernels, registries and interop peers
   qemu-system-x86 qemu-system-data busybox-static cpio kmod zstd xz-utils
   docker-registry skopeo apache2-utils jq openssl python3 python3-jwt python3-cryptography python3-yaml
+  # catalogue cases: a packet dropped by iptables in a network namespace of its own (trace_tcpdrop)
+  iptables iproute2
   # bench/events: the peer it measures ig against
   bpftrace
   # tests: containers (podman with runc, crun, containerd) and the Go user-stack program
