@@ -4,9 +4,6 @@
 #include <bpf/libbpf.h>
 #include <time.h>
 
-#include <cstddef>
-#include <cstring>
-
 #include <vector>
 
 #include "runner/network/bpf_objects.hpp"
@@ -14,8 +11,6 @@
 
 namespace ig::runner::network {
 namespace {
-
-constexpr size_t kDeletionTimestampOffset = offsetof(SocketValue, deletion_timestamp);
 
 uint64_t monotonic_ns() {  // bpf_ktime_get_ns()'s clock
   struct timespec now;
@@ -44,27 +39,25 @@ int SocketEnricher::map_fd() const {
 }
 
 size_t SocketEnricher::sweep(std::chrono::nanoseconds grace) {
-  const int fd = map_fd();
   struct bpf_map* map = bpf_object__find_map_by_name(program_->object(), "gadget_sockets");
+  const int fd = bpf_map__fd(map);
   std::vector<char> key(bpf_map__key_size(map)), next(key.size());
-  std::vector<char> value(bpf_map__value_size(map));
-  std::vector<std::vector<char>> expired;
+  SocketValue value;
   const uint64_t now = monotonic_ns();
+  const auto expired = [&](const void* k) {
+    return bpf_map_lookup_elem(fd, k, &value) == 0 && value.deletion_timestamp != 0 &&
+           now - value.deletion_timestamp > static_cast<uint64_t>(grace.count());
+  };
+  std::vector<std::vector<char>> doomed;
   for (const void* at = nullptr; bpf_map_get_next_key(fd, at, next.data()) == 0; at = key.data()) {
     key = next;
-    if (bpf_map_lookup_elem(fd, key.data(), value.data()) != 0) continue;
-    uint64_t deleted = 0;
-    std::memcpy(&deleted, value.data() + kDeletionTimestampOffset, sizeof deleted);
-    if (deleted != 0 && now - deleted > static_cast<uint64_t>(grace.count())) expired.push_back(key);
+    if (expired(key.data())) doomed.push_back(key);
   }
   // Deleting while walking would restart the walk; a socket re-bound meanwhile has a fresh
-  // entry (no deletion timestamp), which the check below keeps.
+  // entry (no deletion timestamp), which the second check keeps.
   size_t removed = 0;
-  for (const auto& k : expired) {
-    if (bpf_map_lookup_elem(fd, k.data(), value.data()) != 0) continue;
-    uint64_t deleted = 0;
-    std::memcpy(&deleted, value.data() + kDeletionTimestampOffset, sizeof deleted);
-    if (deleted != 0 && bpf_map_delete_elem(fd, k.data()) == 0) ++removed;
+  for (const auto& k : doomed) {
+    if (expired(k.data()) && bpf_map_delete_elem(fd, k.data()) == 0) ++removed;
   }
   return removed;
 }
