@@ -18,31 +18,47 @@ declare -F workload > /dev/null || workload() { :; }
 declare -F cleanup > /dev/null || cleanup() { :; }
 trap '(cd "$work" && cleanup) > /dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-# True once process $1 holds a BPF link (fdinfo link_id:), a perf event (kprobes attached
-# without links, perf_event programs) or a packet socket (socket filters).
-is_attached() {
-  local fd target
+# How many attachments process $1 holds: BPF links (fdinfo link_id:), perf events (kprobes
+# attached without links, perf_event programs) and packet sockets (socket filters).
+attachments() {
+  local fd target count=0
   for fd in /proc/"$1"/fdinfo/*; do
-    grep -q '^link_id:' "$fd" 2> /dev/null && return 0
+    if grep -q '^link_id:' "$fd" 2> /dev/null; then count=$((count + 1)); continue; fi
     target=$(readlink "/proc/$1/fd/${fd##*/}" 2> /dev/null) || continue
-    [ "$target" = "anon_inode:[perf_event]" ] && return 0
+    [ "$target" = "anon_inode:[perf_event]" ] && { count=$((count + 1)); continue; }
     case $target in
       socket:\[*\]) target=${target#socket:\[}; target=${target%\]}
         awk -v i="$target" '$NF == i { found = 1 } END { exit !found }' /proc/"$1"/net/packet \
-          2> /dev/null && return 0 ;;
+          2> /dev/null && count=$((count + 1)) ;;
     esac
   done
-  return 1
+  echo "$count"
+}
+
+# Waits until ig has attached and its attachments stopped growing for 0.6 s: uprobe gadgets
+# attach dozens of probes one after another, and a workload started after the first one
+# can run before the probe it needs.
+wait_attached() {
+  local count previous=0 stable=0
+  for _ in $(seq 600); do
+    kill -0 "$1" 2> /dev/null || return 0
+    count=$(attachments "$1")
+    if [ "$count" -gt 0 ] && [ "$count" = "$previous" ]; then
+      stable=$((stable + 1))
+      [ "$stable" -ge 3 ] && return 0
+    else
+      stable=0
+    fi
+    previous=$count
+    sleep 0.2
+  done
 }
 
 (cd "$work" && setup) > "$work/setup.txt" 2>&1
 "$IG" run "$image" --verify-image=false -o json ${timeout_seconds:+--timeout "$timeout_seconds"} \
   "${run_args[@]}" > "$work/out.json" 2> "$IG_CATALOGUE_RESULTS/$gadget.err" &
 ig_pid=$!
-for _ in $(seq 600); do
-  is_attached "$ig_pid" || ! kill -0 "$ig_pid" 2> /dev/null && break
-  sleep 0.1
-done
+wait_attached "$ig_pid"
 (cd "$work" && workload) > "$work/workload.txt" 2>&1
 sleep 0.5  # the last events through the ring buffer
 [ -n "$timeout_seconds" ] || kill -INT "$ig_pid" 2> /dev/null || true

@@ -8,7 +8,7 @@ setup() {
   echo $! > server.pid
 }
 workload() {
-  sleep 0.5
+  wait_listening 40125
   (echo catalogue-ssl-probe; sleep 1) | openssl s_client -quiet -connect 127.0.0.1:40125 > /dev/null 2>&1 || true
 }
 check() {
