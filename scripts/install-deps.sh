@@ -17,6 +17,8 @@ packages=(
   docker-registry skopeo apache2-utils jq openssl python3 python3-jwt python3-cryptography python3-yaml
   # catalogue cases: a packet dropped by iptables in a network namespace of its own (trace_tcpdrop)
   iptables iproute2
+  # catalogue cases: a TLS client that links libssl and waits for its answer (trace_ssl)
+  curl
   # bench/events: the peer it measures ig against
   bpftrace
   # tests: containers (podman with runc, crun, containerd) and the Go user-stack program
