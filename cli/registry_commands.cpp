@@ -18,6 +18,7 @@ namespace {
 // The registry flags of upstream ig, shared by the three commands.
 std::shared_ptr<oci::remote::RegistryOptions> add_registry_flags(CLI::App& cmd) {
   auto options = std::make_shared<oci::remote::RegistryOptions>();
+  options->warn = [](const std::string& line) { std::cerr << "warning: " << line << "\n"; };
   cmd.add_option("--authfile", options->authfile,
                  "Path of the authentication file (default $REGISTRY_AUTH_FILE, else "
                  "/var/lib/ig/config.json, else the Docker config)");

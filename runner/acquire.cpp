@@ -1,6 +1,5 @@
 #include "runner/acquire.hpp"
 
-#include <cstdio>
 
 #include "oci/remote/transfer.hpp"
 #include "trust/signatures.hpp"
@@ -11,11 +10,10 @@
 namespace ig::runner {
 namespace {
 
-oci::remote::RegistryOptions registry_options(const RunOptions &options) {
-  return {.authfile = options.authfile, .insecure_registries = options.insecure_registries};
+oci::remote::RegistryOptions registry_options(const RunOptions &options,
+                                              const std::function<void(const std::string &)> &warn) {
+  return {.authfile = options.authfile, .insecure_registries = options.insecure_registries, .warn = warn};
 }
-
-void print_warning(const std::string &line) { std::fprintf(stderr, "warning: %s\n", line.c_str()); }
 
 bool in_store(oci::LayoutStore &store, const oci::Reference &ref) {
   try {
@@ -35,11 +33,11 @@ oci::Reference acquire_image(const RunOptions &options, oci::LayoutStore &store,
     throw Error(ErrorCode::InvalidArgument,
                 "--pull: invalid value \"" + options.pull + "\" (always, missing or never)");
   oci::Reference ref = oci::parse_reference(options.image);
-  auto registry = registry_options(options);
+  auto registry = registry_options(options, warn);
 
   if (options.pull == "always" || (options.pull == "missing" && !in_store(store, ref))) {
     try {
-      trust::pull_with_signatures(ref, store, registry, "", print_warning);
+      trust::pull_with_signatures(ref, store, registry, "", warn);
     } catch (const Error& e) {
       if (e.code() == ErrorCode::Interrupted) throw;
       throw Error(e.code(), "pull " + ref.str() + ": " + e.what());

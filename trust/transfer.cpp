@@ -49,7 +49,7 @@ size_t fetch_signatures(const oci::Reference& ref, const oci::Digest& image,
 oci::Descriptor pull_with_signatures(const oci::Reference& ref, oci::LayoutStore& store,
                                      const oci::remote::RegistryOptions& options,
                                      const std::string& platform,
-                                     void (*on_warning)(const std::string&),
+                                     const std::function<void(const std::string&)>& on_warning,
                                      const oci::CopyOptions& copy) {
   auto pulled = oci::remote::pull_with_mirrors(ref, store, options,
                                                oci::remote::load_registries_conf(), platform, copy);

@@ -3,6 +3,7 @@
 // another store).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "oci/copy.hpp"
@@ -18,7 +19,7 @@ namespace ig::trust {
 oci::Descriptor pull_with_signatures(const oci::Reference &ref, oci::LayoutStore &store,
                                      const oci::remote::RegistryOptions &options,
                                      const std::string &platform,
-                                     void (*on_warning)(const std::string &),
+                                     const std::function<void(const std::string &)> &on_warning,
                                      const oci::CopyOptions &copy = {});
 
 // Pushes the image and every signature artefact the store has for it.

@@ -52,6 +52,15 @@ std::vector<std::string> split_spaces(const std::string& s) {
   return out;
 }
 
+// One warning per host and process, however many requests and clients carry the secret.
+void warn_once(const RegistryOptions& options, const std::string& host) {
+  static std::mutex mutex;
+  static std::set<std::string> warned;
+  std::lock_guard lock(mutex);
+  if (!options.warn || !warned.insert(host).second) return;
+  options.warn("sending credentials to " + host + " over plain HTTP (listed in --insecure-registries)");
+}
+
 }  // namespace
 
 std::vector<Challenge> parse_challenges(std::string_view h) {
@@ -221,6 +230,8 @@ std::string RegistryClient::fetch_token(const std::vector<std::string>& scopes) 
   if (cred && !cred->registry_token.empty()) return cred->registry_token;
   Request req;
   std::string query = "service=" + url_escape(service_);
+  const bool sends_secret = cred && (!cred->identity_token.empty() || !cred->username.empty());
+  if (sends_secret) check_secret_destination(realm_);
   if (cred && !cred->identity_token.empty()) {
     // OAuth2 refresh-token grant (what `docker login` stores as identitytoken).
     req.method = "POST";
@@ -268,11 +279,22 @@ std::string RegistryClient::fetch_token(const std::vector<std::string>& scopes) 
   return token;
 }
 
+void RegistryClient::check_secret_destination(const std::string& url) const {
+  if (url_scheme(url) == "https") return;
+  const std::string host = url_host_port(url);
+  if (!plain_http_allowed(host, options_.insecure_registries)) {
+    throw Error(ErrorCode::Denied, registry_ + ": refusing to send credentials over plain HTTP to " + host +
+                                       " (not in --insecure-registries)");
+  }
+  warn_once(options_, host);
+}
+
 bool RegistryClient::authorize(Request& request, const std::vector<std::string>& scopes, bool force_new) {
   request.headers.erase("authorization");
   if (auth_scheme_ == "basic") {
     const auto& cred = credential();
     if (!cred || cred->username.empty()) return false;
+    check_secret_destination(request.url);
     request.headers.emplace("authorization", "Basic " + base64_encode(cred->username + ":" + cred->password));
     return true;
   }

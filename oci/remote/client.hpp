@@ -58,6 +58,9 @@ class RegistryClient {
   // Sets the Authorization header from what is known; returns false if nothing is known yet.
   bool authorize(Request& request, const std::vector<std::string>& scopes, bool force_new);
   std::string fetch_token(const std::vector<std::string>& scopes);
+  // Throws unless the user's password or refresh token may travel to `url` (see
+  // plain_http_allowed); warns once per host when it goes over plain HTTP.
+  void check_secret_destination(const std::string& url) const;
   const std::optional<Credential>& credential();
 
   struct Token {

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -194,6 +195,23 @@ std::optional<Credential> find_credential(const RegistryOptions& options, const 
     if (auto c = lookup_in_file(file, registry, repository)) return c;
   }
   return std::nullopt;
+}
+
+namespace {
+
+// "host" of "host[:port]" ("[v6]:port" keeps its brackets).
+std::string host_of(const std::string& host_port) {
+  if (!host_port.empty() && host_port.front() == '[') return host_port.substr(0, host_port.find(']') + 1);
+  const size_t colon = host_port.find(':');
+  return colon == std::string::npos ? host_port : host_port.substr(0, colon);
+}
+
+}  // namespace
+
+bool plain_http_allowed(const std::string& host_port, const std::vector<std::string>& insecure_registries) {
+  return std::any_of(insecure_registries.begin(), insecure_registries.end(), [&](const std::string& listed) {
+    return listed == host_port || listed == host_of(host_port) || host_of(listed) == host_of(host_port);
+  });
 }
 
 }  // namespace ig::oci::remote

@@ -30,4 +30,9 @@ std::vector<std::string> credential_files(const RegistryOptions& options);
 std::optional<Credential> find_credential(const RegistryOptions& options, const std::string& registry,
                                           const std::string& repository);
 
+// Whether a password or refresh token may go to `host_port` over plain HTTP: only when the user
+// listed that host in --insecure-registries (as docker and skopeo decide), with or without the
+// port, so that a listed registry's token server on another port of the same host qualifies.
+bool plain_http_allowed(const std::string& host_port, const std::vector<std::string>& insecure_registries);
+
 }  // namespace ig::oci::remote

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
 
@@ -88,6 +90,23 @@ bool is_tls_verification_error(CURLcode rc) {
          rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
+// IG_DEBUG=1 logs each exchange on stderr: method, URL and outcome, never a header value
+// (Authorization carries the user's password or token).
+bool debug_enabled() {
+  static const bool enabled = [] {
+    const char* env = std::getenv("IG_DEBUG");
+    return env != nullptr && *env != '\0' && std::string(env) != "0";
+  }();
+  return enabled;
+}
+
+void log_exchange(const Request& request, long status, CURLcode rc) {
+  const char* auth = request.headers.count("authorization") ? " [authorization redacted]" : "";
+  const std::string outcome = rc == CURLE_OK ? std::to_string(status) : curl_easy_strerror(rc);
+  std::fprintf(stderr, "debug: http: %s %s%s -> %s\n", request.method.c_str(), request.url.c_str(),
+               auth, outcome.c_str());
+}
+
 bool is_redirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -136,7 +155,7 @@ const TlsConfig& HttpClient::tls(const std::string& host_port) {
 
 Response HttpClient::send(const Request& request) {
   Request current = request;
-  const std::string origin = url_host_port(request.url);
+  const std::string origin = url_origin(request.url);
   uint64_t delivered = 0;
   for (int hop = 0;; ++hop) {
     Response response = send_once(current, delivered);
@@ -148,8 +167,9 @@ Response HttpClient::send(const Request& request) {
                            false, delivered);
     }
     current.url = resolve_url(current.url, *location);
-    // Credentials belong to the registry: never send them to the storage host it redirects to.
-    if (url_host_port(current.url) != origin) current.headers.erase("authorization");
+    // Credentials belong to the registry's origin: never send them to the storage host it
+    // redirects to, nor to the same host over another scheme or port.
+    if (url_origin(current.url) != origin) current.headers.erase("authorization");
   }
 }
 
@@ -224,6 +244,7 @@ Response HttpClient::send_once(const Request& request, uint64_t& delivered) {
 
   CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
+  if (debug_enabled()) log_exchange(request, response.status, rc);
   {
     std::lock_guard lock(cache_->mutex);
     cache_->idle.push_back(curl);
@@ -245,6 +266,19 @@ std::string url_host_port(const std::string& url) {
   std::string host = u.get(CURLUPART_HOST);
   std::string port = u.get(CURLUPART_PORT);
   return port.empty() ? host : host + ":" + port;
+}
+
+std::string url_scheme(const std::string& url) {
+  UrlHandle u;
+  if (curl_url_set(u.h, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return {};
+  return lower(u.get(CURLUPART_SCHEME));
+}
+
+std::string url_origin(const std::string& url) {
+  UrlHandle u;
+  if (curl_url_set(u.h, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return {};
+  return lower(u.get(CURLUPART_SCHEME)) + "://" + lower(u.get(CURLUPART_HOST)) + ":" +
+         u.get(CURLUPART_PORT, CURLU_DEFAULT_PORT);
 }
 
 std::string resolve_url(const std::string& base, const std::string& location) {

@@ -88,6 +88,10 @@ class HttpClient {
 
 // URL helpers.
 std::string url_host_port(const std::string& url);  // "host[:port]" of an absolute URL
+std::string url_scheme(const std::string& url);     // "https", "http", or "" if unparsable
+// "scheme://host:port" with the scheme's default port made explicit: what a credential is
+// bound to (a redirect to another origin must not carry it).
+std::string url_origin(const std::string& url);
 std::string resolve_url(const std::string& base, const std::string& location);
 std::string url_escape(std::string_view text);  // percent-encodes a query value
 

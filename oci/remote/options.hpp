@@ -2,6 +2,7 @@
 // flags of upstream ig).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ struct RegistryOptions {
   std::string authfile;
   // "host[:port]" entries contacted over plain HTTP.
   std::vector<std::string> insecure_registries;
+  // Where one-line warnings go (credentials sent over plain HTTP); none when empty.
+  std::function<void(const std::string&)> warn;
 };
 
 }  // namespace ig::oci::remote

@@ -45,6 +45,26 @@ TEST(Url, ResolvesRelativeLocationsAndKeepsQueries) {
   EXPECT_EQ(url_host_port("https://h/v2/"), "h");
 }
 
+TEST(Url, OriginsDifferBySchemeHostOrPortOnly) {
+  EXPECT_EQ(url_origin("https://H/v2/"), "https://h:443");
+  EXPECT_EQ(url_origin("https://h:443/v2/x?y"), url_origin("https://h/other"));
+  EXPECT_NE(url_origin("https://h/v2/"), url_origin("http://h/v2/"));
+  EXPECT_NE(url_origin("http://h:5000/v2/"), url_origin("http://h:5001/v2/"));
+  EXPECT_EQ(url_scheme("HTTP://h/"), "http");
+}
+
+TEST(PlainHttp, OnlyToHostsTheUserListed) {
+  const std::vector<std::string> listed = {"127.0.0.1:5000", "reg.lan", "[::1]:5000"};
+  EXPECT_TRUE(plain_http_allowed("127.0.0.1:5000", listed));
+  EXPECT_TRUE(plain_http_allowed("127.0.0.1:5001", listed));  // its token server
+  EXPECT_TRUE(plain_http_allowed("reg.lan:8080", listed));
+  EXPECT_TRUE(plain_http_allowed("[::1]:80", listed));
+  EXPECT_FALSE(plain_http_allowed("localhost:5000", listed));
+  EXPECT_FALSE(plain_http_allowed("127.0.0.10:5000", listed));
+  EXPECT_FALSE(plain_http_allowed("reg.lan.evil:80", listed));
+  EXPECT_FALSE(plain_http_allowed("reg.lan", {}));
+}
+
 TEST(ErrorJson, ShowsCodeAndMessage) {
   Response r;
   r.status = 403;
