@@ -116,6 +116,46 @@ bool has_bpf_link(pid_t pid) {
   return false;
 }
 
+// The BPF objects process `pid` holds: "link 12", "map 40", "prog 77" from its fds' fdinfo.
+std::vector<std::string> held_bpf_objects(pid_t pid) {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto &entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fdinfo", ec)) {
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) {
+      for (const char *kind : {"link", "map", "prog"}) {
+        const std::string key = std::string(kind) + "_id:";
+        if (line.starts_with(key)) ids.push_back(kind + (" " + line.substr(key.size() + 1)));
+      }
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+// Whether the kernel still has the object named as held_bpf_objects names it.
+bool bpf_object_exists(const std::string &object) {
+  const auto space = object.find(' ');
+  const std::string kind = object.substr(0, space);
+  const auto id = static_cast<uint32_t>(std::stoul(object.substr(space + 1)));
+  int fd = kind == "link" ? bpf_link_get_fd_by_id(id)
+           : kind == "map" ? bpf_map_get_fd_by_id(id)
+                           : bpf_prog_get_fd_by_id(id);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
+// Files under the BPF file system (pins), sorted.
+std::vector<std::string> bpffs_entries() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto &e : fs::recursive_directory_iterator("/sys/fs/bpf", ec)) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 bool program_loaded(const char *name) {
   uint32_t id = 0;
   while (bpf_prog_get_next_id(id, &id) == 0) {
@@ -275,6 +315,35 @@ TEST_F(NativeRun, JsonRowsCarryTheCallersIdentityModeAndPath) {
   }
   EXPECT_FALSE(program_loaded(kProgramName))
       << "a program named " << kProgramName << " is still loaded after ig exited";
+}
+
+// SIGINT and SIGTERM end a run cleanly: every link, map and program ig held is gone from the
+// kernel soon after it exits (freeing is asynchronous), and nothing is left pinned.
+TEST_F(NativeRun, StopSignalsLeaveNoLinkMapProgramOrPinBehind) {
+  for (int signo : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE(strsignal(signo));
+    const auto pins_before = bpffs_entries();
+    Child child = spawn({IG_BINARY, "run", kImage, "--host", "--public-keys", public_key_path(store_)},
+                        store_);
+    const auto deadline = Clock::now() + std::chrono::seconds(4);
+    while (Clock::now() < deadline && !has_bpf_link(child.pid)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const auto held = held_bpf_objects(child.pid);
+    kill(child.pid, signo);
+    std::string out, err;
+    ASSERT_EQ(finish(child, out, err), 0) << err;
+    ASSERT_TRUE(std::any_of(held.begin(), held.end(), [](const auto &o) { return o.starts_with("link "); }))
+        << "ig never attached a BPF link within 4 s: " << err;
+    std::vector<std::string> left = held;
+    for (int i = 0; i < 100 && !left.empty(); ++i) {
+      std::erase_if(left, [](const auto &o) { return !bpf_object_exists(o); });
+      if (!left.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(left.empty()) << left.size() << " of " << held.size() << " BPF objects outlive ig, first: "
+                              << left.front();
+    EXPECT_EQ(bpffs_entries(), pins_before);
+  }
 }
 
 TEST_F(NativeRun, GadgetParamsReachTheKernelProgram) {
