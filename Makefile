@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit catalogue demo bench-events bench-registry clean
+.PHONY: all deps configure build test unit catalogue demo bench-events bench-registry fuzz clean
 
 all: build
 
@@ -32,6 +32,11 @@ catalogue: build
 demo: build
 	./scripts/prepare-host.sh
 	./scripts/demo.sh $(BUILD)
+
+# Every libFuzzer target for FUZZ_SECONDS each (default 300); figures in bench/fuzz/RESULTS.md.
+FUZZ_SECONDS ?= 300
+fuzz: build
+	./scripts/fuzz-campaign.sh $(BUILD) $(FUZZ_SECONDS)
 
 # ig run -o json vs bpftrace vs a counting libbpf consumer (root; minutes; see bench/events).
 bench-events: deps
