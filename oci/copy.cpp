@@ -36,6 +36,7 @@ class SourceReader : public Reader {
   size_t read(std::span<std::byte> buffer) override {
     return on_side(kSourcePrefix, [&] { return inner_->read(buffer); });
   }
+  const Descriptor* verifies() const override { return inner_->verifies(); }
 
  private:
   std::unique_ptr<Reader> inner_;
@@ -131,6 +132,7 @@ class WatchedReader : public Reader {
     if (n > 0 && options_.on_progress) options_.on_progress(desc_, transferred_);
     return n;
   }
+  const Descriptor* verifies() const override { return inner_->verifies(); }
 
  private:
   std::unique_ptr<Reader> inner_;
@@ -146,7 +148,8 @@ void transfer(ReadOnlyStorage& src, Target& dst, const Node& node, const CopyOpt
   if (node.content) {
     reader = make_memory_reader(*node.content);
   } else {
-    // Verified here too, so a bad source is reported as such whatever dst.push() checks.
+    // Verified on the source side, so that a bad source is reported as such; dst.push() sees
+    // that the stream is verified and hashes it no second time.
     reader = std::make_unique<SourceReader>(on_side(kSourcePrefix, [&] {
       return make_verifying_reader(src.fetch(node.desc), node.desc);
     }));

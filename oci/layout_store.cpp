@@ -88,6 +88,28 @@ void fsync_or_throw(int fd, const fs::path& path) {
   if (::fsync(fd) != 0) throw_errno("fsync " + path.string());
 }
 
+// Starts the disk writeback of a blob while it is still being received, so that the final
+// fsync waits for the last few MiB only instead of the whole blob (a 256 MiB layer's fsync
+// was most of a pull's time). Asynchronous: no write waits for the disk.
+class WritebackStarter {
+ public:
+  explicit WritebackStarter(int fd) : fd_(fd) {}
+  void wrote(size_t bytes) {
+    written_ += bytes;
+    if (written_ - started_ < kStep) return;
+    // Only a hint: a file system without support simply leaves it all to fsync.
+    (void)::sync_file_range(fd_, static_cast<off64_t>(started_), static_cast<off64_t>(written_ - started_),
+                            SYNC_FILE_RANGE_WRITE);
+    started_ = written_;
+  }
+
+ private:
+  static constexpr uint64_t kStep = 8 << 20;
+  int fd_;
+  uint64_t written_ = 0;
+  uint64_t started_ = 0;
+};
+
 void fsync_dir(const fs::path& dir) {
   Fd fd = open_or_throw(dir, O_RDONLY | O_DIRECTORY);
   fsync_or_throw(fd.get(), dir);
@@ -153,20 +175,12 @@ class StoreBlobReader : public Reader {
                                                  " is corrupted: " + e.what());
     }
   }
+  const Descriptor* verifies() const override { return inner_->verifies(); }
 
  private:
   std::unique_ptr<Reader> inner_;
   std::string digest_;
   fs::path root_;
-};
-
-class BorrowedReader : public Reader {
- public:
-  explicit BorrowedReader(Reader& inner) : inner_(inner) {}
-  size_t read(std::span<std::byte> buffer) override { return inner_.read(buffer); }
-
- private:
-  Reader& inner_;
 };
 
 Descriptor without_ref_name(Descriptor d) {
@@ -272,10 +286,12 @@ void LayoutStore::push(const Descriptor& expected, Reader& content) {
   fs::path final_path = blob_path(expected.digest);
   Fd fd = open_or_throw(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
   try {
-    auto reader = make_verifying_reader(std::make_unique<BorrowedReader>(content), expected);
+    auto reader = make_verifying_reader(borrow_reader(content), expected);
     std::vector<std::byte> buffer(256 * 1024);
+    WritebackStarter writeback(fd.get());
     while (size_t n = reader->read(buffer)) {
       write_all(fd.get(), std::string_view(reinterpret_cast<const char*>(buffer.data()), n), tmp);
+      writeback.wrote(n);
     }
     fsync_or_throw(fd.get(), tmp);
     if (::fchmod(fd.get(), 0444) != 0) throw_errno("chmod " + tmp.string());

@@ -24,6 +24,16 @@ class MemoryReader : public Reader {
   size_t offset_ = 0;
 };
 
+class BorrowedReader : public Reader {
+ public:
+  explicit BorrowedReader(Reader& inner) : inner_(inner) {}
+  size_t read(std::span<std::byte> buffer) override { return inner_.read(buffer); }
+  const Descriptor* verifies() const override { return inner_.verifies(); }
+
+ private:
+  Reader& inner_;
+};
+
 // Hashes what flows through and refuses to hand out a byte beyond desc.size. The digest is
 // checked when the last expected byte arrives, before that chunk is returned, so a consumer
 // never sees the end of unverified content.
@@ -59,6 +69,8 @@ class VerifyingReader : public Reader {
     if (received_ == static_cast<uint64_t>(expected_.size)) verify_digest();
     return n;
   }
+
+  const Descriptor* verifies() const override { return &expected_; }
 
  private:
   void verify_digest() {
@@ -101,8 +113,14 @@ std::unique_ptr<Reader> make_memory_reader(std::string bytes) {
 
 std::unique_ptr<Reader> make_verifying_reader(std::unique_ptr<Reader> inner,
                                               const Descriptor& expected) {
+  const Descriptor* checked = inner->verifies();
+  if (checked != nullptr && checked->digest == expected.digest && checked->size == expected.size) {
+    return inner;
+  }
   return std::make_unique<VerifyingReader>(std::move(inner), expected);
 }
+
+std::unique_ptr<Reader> borrow_reader(Reader& inner) { return std::make_unique<BorrowedReader>(inner); }
 
 std::string read_all(ReadOnlyStorage& storage, const Descriptor& desc, size_t max_bytes) {
   if (desc.size < 0 || static_cast<uint64_t>(desc.size) > max_bytes) {
@@ -110,7 +128,7 @@ std::string read_all(ReadOnlyStorage& storage, const Descriptor& desc, size_t ma
                                             std::to_string(desc.size) + " exceeds the limit of " +
                                             std::to_string(max_bytes) + " bytes");
   }
-  // The storage verifies; wrapping again costs one hash but guarantees it for any storage.
+  // Storages verify; this adds a check only where a storage's reader does not say it has one.
   auto reader = make_verifying_reader(storage.fetch(desc), desc);
   std::string out(static_cast<size_t>(desc.size), '\0');
   size_t filled = 0;

@@ -18,6 +18,10 @@ class Reader {
  public:
   virtual ~Reader() = default;
   virtual size_t read(std::span<std::byte> buffer) = 0;
+  // The descriptor whose size and digest this reader checks its stream against, if any:
+  // make_verifying_reader then adds no second check of it (one hash pass per blob, however
+  // many layers wrap the stream).
+  virtual const Descriptor* verifies() const { return nullptr; }
 };
 
 class ReadOnlyStorage {
@@ -54,8 +58,13 @@ std::unique_ptr<Reader> make_memory_reader(std::string bytes);
 std::string read_all(ReadOnlyStorage& storage, const Descriptor& desc,
                      size_t max_bytes = 4 * 1024 * 1024);
 
-// Wraps `inner` so that it checks size and digest against `expected` as it is read.
+// Wraps `inner` so that it checks size and digest against `expected` as it is read; returns
+// `inner` itself when it already checks exactly that.
 std::unique_ptr<Reader> make_verifying_reader(std::unique_ptr<Reader> inner,
                                               const Descriptor& expected);
+
+// A non-owning view of a caller's reader, so that it can be wrapped; it keeps what `inner`
+// verifies.
+std::unique_ptr<Reader> borrow_reader(Reader& inner);
 
 }  // namespace ig::oci

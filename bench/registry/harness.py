@@ -4,7 +4,8 @@ docker-registry (plain HTTP on loopback), side by side:
 
   ig image push / pull          (fresh store per pull, fresh registry per push)
   skopeo copy oci:DIR -> docker:// and docker:// -> oci:DIR   (same image, same registry)
-  curl: raw blob download to /dev/null (the limit) and to a file; raw upload (POST + PUT -T)
+  curl: raw blob download to /dev/null (the limit), to a file, and to a file then fsynced (what
+        a durable store pays); raw upload (POST + PUT -T)
 
 Every timed push goes to a registry started on an empty directory, so every tool really uploads
 every byte. Runs are interleaved (ig, skopeo, curl, then the next run). Times are wall-clock
@@ -148,6 +149,12 @@ def main():
             blob_copy = os.path.join(tmp, "blob")
             add(("pull", "curl-file"), run(["curl", "-sf", "-o", blob_copy, blob_url])[0])
             os.unlink(blob_copy)
+            # What a store that survives a crash also pays: the bytes on disk (sync FILE = fsync).
+            t0 = time.monotonic()
+            run(["curl", "-sf", "-o", blob_copy, blob_url])
+            run(["sync", blob_copy])
+            add(("pull", "curl-file-sync"), time.monotonic() - t0)
+            os.unlink(blob_copy)
             print(f"run {i + 1}/{args.runs}: " + ", ".join(f"{op} {tool} {v[-1]:.2f}s" for (op, tool), v in times.items()),
                   file=sys.stderr)
     finally:
@@ -164,6 +171,7 @@ def main():
         ("pull", "skopeo"): "skopeo copy docker:// -> oci: (fresh dir)",
         ("pull", "curl"): "curl GET blob -> /dev/null (the limit)",
         ("pull", "curl-file"): "curl GET blob -> file",
+        ("pull", "curl-file-sync"): "curl GET blob -> file, then fsync (durable)",
     }
     rows = []
     for key, label in labels.items():

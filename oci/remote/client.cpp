@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.hpp"
+#include "util/json.hpp"
 
 namespace ig::oci::remote {
 
@@ -155,15 +156,16 @@ std::string describe_error(const Response& response) {
     std::string out;
     for (const auto& e : j["errors"]) {
       if (!e.is_object()) continue;
-      std::string code = e.value("code", "UNKNOWN");
+      std::string code = json_string(e, "code", "UNKNOWN");
       std::transform(code.begin(), code.end(), code.begin(), [](unsigned char c) {
         return c == '_' ? ' ' : std::tolower(c);
       });
       std::string part = code;
-      if (auto m = e.value("message", std::string()); !m.empty()) part += ": " + m;
+      if (auto m = json_string(e, "message"); !m.empty()) part += ": " + m;
       if (e.contains("detail") && !e["detail"].is_null()) {
         const auto& d = e["detail"];
-        std::string detail = d.is_string() ? d.get<std::string>() : d.dump();
+        std::string detail =
+            d.is_string() ? d.get<std::string>() : d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         if (!detail.empty() && detail.size() < 300) part += " (" + detail + ")";
       }
       out += (out.empty() ? "" : "; ") + part;
@@ -265,8 +267,8 @@ std::string RegistryClient::fetch_token(const std::vector<std::string>& scopes) 
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   std::string token;
   if (j.is_object()) {
-    token = j.value("token", "");
-    if (token.empty()) token = j.value("access_token", "");
+    token = json_string(j, "token");
+    if (token.empty()) token = json_string(j, "access_token");
   }
   if (token.empty())
     throw Error(ErrorCode::Network, registry_ + ": token response from " + realm_ + " carries no token");

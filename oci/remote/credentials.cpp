@@ -15,6 +15,7 @@
 
 #include "oci/remote/http_client.hpp"
 #include "util/error.hpp"
+#include "util/json.hpp"
 
 extern char** environ;
 
@@ -100,8 +101,8 @@ std::optional<Credential> from_helper(const std::string& helper, const std::stri
     throw Error(ErrorCode::Unauthorized, "credential helper docker-credential-" + helper +
                                              " returned malformed output for " + server);
   Credential c;
-  std::string user = j.value("Username", "");
-  std::string secret = j.value("Secret", "");
+  std::string user = json_string(j, "Username");
+  std::string secret = json_string(j, "Secret");
   if (user == "<token>") {
     c.identity_token = secret;
   } else {
@@ -114,7 +115,7 @@ std::optional<Credential> from_helper(const std::string& helper, const std::stri
 Credential from_auth_entry(const nlohmann::json& entry, const std::string& file, const std::string& key) {
   Credential c;
   if (!entry.is_object()) throw Error(ErrorCode::InvalidArgument, file + ": auths." + key + ": not an object");
-  if (auto a = entry.value("auth", std::string()); !a.empty()) {
+  if (auto a = json_string(entry, "auth"); !a.empty()) {
     std::string decoded;
     try {
       decoded = base64_decode(a);
@@ -127,10 +128,10 @@ Credential from_auth_entry(const nlohmann::json& entry, const std::string& file,
     c.username = decoded.substr(0, colon);
     c.password = decoded.substr(colon + 1);
   }
-  if (c.username.empty()) c.username = entry.value("username", "");
-  if (c.password.empty()) c.password = entry.value("password", "");
-  c.identity_token = entry.value("identitytoken", "");
-  c.registry_token = entry.value("registrytoken", "");
+  if (c.username.empty()) c.username = json_string(entry, "username");
+  if (c.password.empty()) c.password = json_string(entry, "password");
+  c.identity_token = json_string(entry, "identitytoken");
+  c.registry_token = json_string(entry, "registrytoken");
   return c;
 }
 

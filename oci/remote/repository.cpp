@@ -13,6 +13,7 @@
 
 #include "oci/media_types.hpp"
 #include "util/error.hpp"
+#include "util/json.hpp"
 
 namespace ig::oci::remote {
 
@@ -122,16 +123,6 @@ class StreamReader : public Reader {
   std::thread thread_;
 };
 
-// Non-owning view of a caller's Reader, so it can be wrapped by make_verifying_reader.
-class ReaderRef : public Reader {
- public:
-  explicit ReaderRef(Reader& inner) : inner_(inner) {}
-  size_t read(std::span<std::byte> buffer) override { return inner_.read(buffer); }
-
- private:
-  Reader& inner_;
-};
-
 // Appends up to `limit` bytes of `in` to `out`; returns how many.
 size_t read_up_to(Reader& in, std::string& out, size_t limit) {
   size_t start = out.size();
@@ -207,7 +198,7 @@ std::optional<std::pair<Descriptor, std::string>> Repository::get_manifest(const
   d.size = static_cast<int64_t>(body.size());
   d.media_type = strip_params(r.header("content-type").value_or(""));
   auto j = nlohmann::json::parse(body, nullptr, false);
-  std::string body_type = j.is_object() ? j.value("mediaType", "") : "";
+  std::string body_type = j.is_object() ? json_string(j, "mediaType") : "";
   if (!body_type.empty() && !d.media_type.empty() && body_type != d.media_type) {
     throw Error(ErrorCode::InvalidArgument,
                 context("manifest " + ref + ": Content-Type " + d.media_type +
@@ -350,7 +341,7 @@ void Repository::upload_blob(const Descriptor& expected, Reader& content) {
 
   try {
     auto verified = make_verifying_reader(
-        std::make_unique<ReaderRef>(content), expected);
+        borrow_reader(content), expected);
     std::string chunk;
     uint64_t offset = 0;
     bool chunked = static_cast<uint64_t>(expected.size) > chunk_size_;
@@ -408,7 +399,7 @@ void Repository::push(const Descriptor& expected, Reader& content) {
   }
   if (expected.size < 0 || static_cast<size_t>(expected.size) > kMaxManifestBytes)
     throw Error(ErrorCode::Unsupported, context("manifest " + expected.digest.str() + " is too large"));
-  auto verified = make_verifying_reader(std::make_unique<ReaderRef>(content), expected);
+  auto verified = make_verifying_reader(borrow_reader(content), expected);
   std::string bytes;
   read_up_to(*verified, bytes, static_cast<size_t>(expected.size));
   std::byte probe[1];
@@ -438,7 +429,7 @@ void Repository::put_manifest(const Descriptor& desc, const std::string& bytes, 
 void Repository::update_referrers_tag(const Descriptor& desc, const std::string& bytes) {
   auto j = nlohmann::json::parse(bytes, nullptr, false);
   if (!j.is_object() || !j.contains("subject") || !j["subject"].is_object()) return;
-  Digest subject = Digest::parse(j["subject"].value("digest", ""));
+  Digest subject = Digest::parse(json_string(j["subject"], "digest"));
   std::string tag = subject.algorithm() + "-" + subject.encoded();
   Index index;
   index.media_type = media_type::kImageIndex;
@@ -454,9 +445,9 @@ void Repository::update_referrers_tag(const Descriptor& desc, const std::string&
   entry.media_type = desc.media_type;
   entry.digest = desc.digest;
   entry.size = desc.size;
-  entry.artifact_type = j.value("artifactType", "");
+  entry.artifact_type = json_string(j, "artifactType");
   if (entry.artifact_type.empty() && j.contains("config") && j["config"].is_object())
-    entry.artifact_type = j["config"].value("mediaType", "");
+    entry.artifact_type = json_string(j["config"], "mediaType");
   if (j.contains("annotations") && j["annotations"].is_object()) {
     for (const auto& [k, v] : j["annotations"].items()) {
       if (v.is_string()) entry.annotations[k] = v.get<std::string>();

@@ -29,8 +29,7 @@ class MemoryTarget : public Target {
     return it != blobs_.end() && static_cast<int64_t>(it->second.size()) == desc.size;
   }
   void push(const Descriptor& expected, Reader& content) override {
-    auto verified = make_verifying_reader(
-        std::make_unique<Borrowed>(content), expected);
+    auto verified = make_verifying_reader(borrow_reader(content), expected);
     std::string bytes;
     std::byte buffer[4096];
     while (size_t n = verified->read(buffer)) bytes.append(reinterpret_cast<char*>(buffer), n);
@@ -42,11 +41,6 @@ class MemoryTarget : public Target {
   void tag(const Descriptor&, const std::string&) override {}
 
  private:
-  struct Borrowed : Reader {
-    explicit Borrowed(Reader& r) : inner(r) {}
-    size_t read(std::span<std::byte> b) override { return inner.read(b); }
-    Reader& inner;
-  };
   std::map<Digest, std::string> blobs_;
 };
 

@@ -103,6 +103,24 @@ class MapStorage : public ReadOnlyStorage {
   bool exists(const Descriptor& d) override { return blobs.count(d.digest) != 0; }
 };
 
+TEST(Target, OneVerificationPerStreamHoweverOftenItIsWrapped) {
+  const Descriptor d = describe("a/b", "content");
+  auto verified = make_verifying_reader(make_memory_reader("content"), d);
+  Reader* first = verified.get();
+  auto again = make_verifying_reader(std::move(verified), d);
+  EXPECT_EQ(again.get(), first) << "the same check was stacked twice";
+  auto borrowed = borrow_reader(*again);
+  ASSERT_NE(borrowed->verifies(), nullptr);
+  EXPECT_EQ(borrowed->verifies()->digest, d.digest);
+
+  // Another descriptor gets its own check, which still refuses the wrong content.
+  const Descriptor other = describe("a/b", "other!!");
+  auto wrapped = make_verifying_reader(borrow_reader(*again), other);
+  EXPECT_NE(wrapped->verifies(), again->verifies());
+  std::byte buffer[16];
+  EXPECT_THROW(while (wrapped->read(buffer) > 0) {}, Error);
+}
+
 TEST(Target, ReadAll) {
   MapStorage s;
   Descriptor d = describe("a/b", "content");

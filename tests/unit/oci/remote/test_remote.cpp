@@ -74,6 +74,14 @@ TEST(ErrorJson, ShowsCodeAndMessage) {
   EXPECT_EQ(describe_error(r), "HTTP 403");
 }
 
+// Found by fuzz_registry: a code or message that is not a string threw nlohmann's type_error.
+TEST(ErrorJson, MembersOfOtherTypesAreIgnored) {
+  Response r;
+  r.status = 400;
+  r.body = R"({"errors":[{"code":{"x":1},"message":7,"detail":{"Tag":"v1"}}]})";
+  EXPECT_EQ(describe_error(r), R"(unknown ({"Tag":"v1"}))");
+}
+
 class Credentials : public ::testing::Test {
  protected:
   void SetUp() override {
