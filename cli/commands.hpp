@@ -11,5 +11,6 @@ void add_registry_commands(CLI::App& image);
 void add_archive_commands(CLI::App& image);
 void add_trust_commands(CLI::App& image);
 void add_run_command(CLI::App& app);
+void add_login_commands(CLI::App& app);  // ig login, ig logout
 
 }  // namespace ig::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
 
   ig::cli::add_image_commands(app);
   ig::cli::add_run_command(app);
+  ig::cli::add_login_commands(app);
 
   try {
     app.parse(argc, argv);

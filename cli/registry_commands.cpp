@@ -2,12 +2,14 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <iterator>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "oci/layout_store.hpp"
 #include "oci/reference.hpp"
+#include "oci/remote/login.hpp"
 #include "oci/remote/repository.hpp"
 #include "trust/transfer.hpp"
 #include "util/error.hpp"
@@ -120,7 +122,49 @@ void add_copy(CLI::App& image) {
   });
 }
 
+// The password as `--password-stdin` gives it: all of stdin, without its final newline.
+std::string password_from_stdin() {
+  std::string password(std::istreambuf_iterator<char>(std::cin), {});
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+  return password;
+}
+
+void add_login(CLI::App& app) {
+  auto* cmd = app.add_subcommand("login", "Log in to a registry (credentials kept in the authentication file)");
+  auto registry = std::make_shared<std::string>();
+  auto username = std::make_shared<std::string>();
+  auto password = std::make_shared<std::string>();
+  auto from_stdin = std::make_shared<bool>(false);
+  cmd->add_option("REGISTRY", *registry, "Registry host[:port]")->required();
+  cmd->add_option("-u,--username", *username, "Username")->required();
+  auto* password_flag = cmd->add_option("-p,--password", *password, "Password (visible to other users: prefer --password-stdin)");
+  cmd->add_flag("--password-stdin", *from_stdin, "Read the password from stdin")->excludes(password_flag);
+  auto options = add_registry_flags(*cmd);
+  cmd->callback([=] {
+    if (*from_stdin) *password = password_from_stdin();
+    if (password->empty()) throw Error(ErrorCode::InvalidArgument, "login " + *registry + ": no password (use --password-stdin)");
+    labelled("login " + *registry, [&] { oci::remote::login(*registry, *username, *password, *options); });
+    std::cout << "Login Succeeded!\n";
+  });
+}
+
+void add_logout(CLI::App& app) {
+  auto* cmd = app.add_subcommand("logout", "Remove a registry's credentials from the authentication file");
+  auto registry = std::make_shared<std::string>();
+  cmd->add_option("REGISTRY", *registry, "Registry host[:port]")->required();
+  auto options = add_registry_flags(*cmd);
+  cmd->callback([=] {
+    labelled("logout " + *registry, [&] { oci::remote::logout(*registry, *options); });
+    std::cout << "Removed login credentials for " << *registry << "\n";
+  });
+}
+
 }  // namespace
+
+void add_login_commands(CLI::App& app) {
+  add_login(app);
+  add_logout(app);
+}
 
 void add_registry_commands(CLI::App& image) {
   add_push(image);
