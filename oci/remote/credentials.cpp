@@ -173,9 +173,14 @@ std::optional<Credential> lookup_in_file(const std::string& file, const std::str
 
 }  // namespace
 
+std::string login_file(const RegistryOptions& options) {
+  if (!options.authfile.empty()) return options.authfile;
+  if (auto f = env("REGISTRY_AUTH_FILE"); !f.empty()) return f;
+  return kIgDefaultAuthFile;
+}
+
 std::vector<std::string> credential_files(const RegistryOptions& options) {
-  if (!options.authfile.empty()) return {options.authfile};
-  if (auto f = env("REGISTRY_AUTH_FILE"); !f.empty()) return {f};
+  if (!options.authfile.empty() || !env("REGISTRY_AUTH_FILE").empty()) return {login_file(options)};
   std::error_code ec;
   if (fs::exists(kIgDefaultAuthFile, ec)) return {kIgDefaultAuthFile};
   std::vector<std::string> files;
@@ -211,7 +216,7 @@ std::string host_of(const std::string& host_port) {
 
 bool plain_http_allowed(const std::string& host_port, const std::vector<std::string>& insecure_registries) {
   return std::any_of(insecure_registries.begin(), insecure_registries.end(), [&](const std::string& listed) {
-    return listed == host_port || listed == host_of(host_port) || host_of(listed) == host_of(host_port);
+    return host_of(listed) == host_of(host_port);
   });
 }
 

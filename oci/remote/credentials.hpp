@@ -20,7 +20,12 @@ struct Credential {
   }
 };
 
-// The credential files consulted, in order, for `options`.
+// The file `ig login` writes: --authfile, else $REGISTRY_AUTH_FILE, else /var/lib/ig/config.json
+// (which pull and push then read first).
+std::string login_file(const RegistryOptions& options);
+
+// The credential files consulted, in order, for `options`: login_file(options) alone, unless it
+// is ig's default and absent; then the Docker config and containers' auth.json.
 std::vector<std::string> credential_files(const RegistryOptions& options);
 
 // Looks up credentials for `registry` ("host[:port]") and `repository` in the files of

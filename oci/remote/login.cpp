@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -77,12 +76,6 @@ void check_access(const std::string& registry, const RegistryOptions& options) {
 }
 
 }  // namespace
-
-std::string login_file(const RegistryOptions& options) {
-  if (!options.authfile.empty()) return options.authfile;
-  if (const char* file = std::getenv("REGISTRY_AUTH_FILE"); file != nullptr && *file != '\0') return file;
-  return "/var/lib/ig/config.json";
-}
 
 void login(const std::string& registry, const std::string& username, const std::string& password,
            const RegistryOptions& options) {

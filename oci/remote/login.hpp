@@ -4,13 +4,10 @@
 
 #include <string>
 
+#include "oci/remote/credentials.hpp"
 #include "oci/remote/options.hpp"
 
 namespace ig::oci::remote {
-
-// The file login writes: --authfile, else $REGISTRY_AUTH_FILE, else /var/lib/ig/config.json
-// (which pull and push then read first).
-std::string login_file(const RegistryOptions& options);
 
 // Checks `username`/`password` against `registry` (GET /v2/ through its challenge) and stores
 // them in login_file(options), replacing the registry's entry and keeping every other one.

@@ -198,7 +198,7 @@ std::optional<std::pair<Descriptor, std::string>> Repository::get_manifest(const
   d.size = static_cast<int64_t>(body.size());
   d.media_type = strip_params(r.header("content-type").value_or(""));
   auto j = nlohmann::json::parse(body, nullptr, false);
-  std::string body_type = j.is_object() ? json_string(j, "mediaType") : "";
+  std::string body_type = json_string(j, "mediaType");
   if (!body_type.empty() && !d.media_type.empty() && body_type != d.media_type) {
     throw Error(ErrorCode::InvalidArgument,
                 context("manifest " + ref + ": Content-Type " + d.media_type +
