@@ -4,13 +4,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config.hpp"
+
 namespace ig::cli {
 
-void add_image_commands(CLI::App& app);
-void add_registry_commands(CLI::App& image);
+// Flags that have a configuration key are bound to it through `config`.
+void add_image_commands(CLI::App& app, Configuration& config);
+void add_registry_commands(CLI::App& image, Configuration& config);
 void add_archive_commands(CLI::App& image);
-void add_trust_commands(CLI::App& image);
-void add_run_command(CLI::App& app);
-void add_login_commands(CLI::App& app);  // ig login, ig logout
+void add_trust_commands(CLI::App& image, Configuration& config);
+void add_run_command(CLI::App& app, Configuration& config);
+void add_login_commands(CLI::App& app, Configuration& config);  // ig login, ig logout
+void add_list_containers_command(CLI::App& app, Configuration& config);
 
 }  // namespace ig::cli

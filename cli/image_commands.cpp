@@ -168,7 +168,7 @@ void add_remove(CLI::App& image) {
 
 }  // namespace
 
-void add_image_commands(CLI::App& app) {
+void add_image_commands(CLI::App& app, Configuration& config) {
   auto* image = app.add_subcommand("image", "Manage gadget images");
   image->require_subcommand(1);
   add_build(*image);
@@ -176,9 +176,9 @@ void add_image_commands(CLI::App& app) {
   add_inspect(*image);
   add_tag(*image);
   add_remove(*image);
-  add_registry_commands(*image);
+  add_registry_commands(*image, config);
   add_archive_commands(*image);
-  add_trust_commands(*image);
+  add_trust_commands(*image, config);
 }
 
 }  // namespace ig::cli

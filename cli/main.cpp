@@ -19,13 +19,17 @@ constexpr int kExitInterrupted = 130;
 int main(int argc, char** argv) {
   CLI::App app{"Collection of gadgets for troubleshooting Linux systems", "ig"};
   app.require_subcommand(1);
+  app.fallthrough();  // subcommands inherit it: --config and -v work after their name too
+  ig::cli::Configuration config(app);
 
   auto* version = app.add_subcommand("version", "Show version");
   version->callback([] { std::cout << "ig version " << IG_VERSION << "\n"; });
 
-  ig::cli::add_image_commands(app);
-  ig::cli::add_run_command(app);
-  ig::cli::add_login_commands(app);
+  ig::cli::add_image_commands(app, config);
+  ig::cli::add_run_command(app, config);
+  ig::cli::add_login_commands(app, config);
+  ig::cli::add_list_containers_command(app, config);
+  config.add_command(app);
 
   try {
     app.parse(argc, argv);

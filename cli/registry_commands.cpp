@@ -18,15 +18,19 @@ namespace ig::cli {
 namespace {
 
 // The registry flags of upstream ig, shared by the three commands.
-std::shared_ptr<oci::remote::RegistryOptions> add_registry_flags(CLI::App& cmd) {
+std::shared_ptr<oci::remote::RegistryOptions> add_registry_flags(CLI::App& cmd, Configuration& config) {
   auto options = std::make_shared<oci::remote::RegistryOptions>();
   options->warn = [](const std::string& line) { std::cerr << "warning: " << line << "\n"; };
-  cmd.add_option("--authfile", options->authfile,
-                 "Path of the authentication file (default $REGISTRY_AUTH_FILE, else "
-                 "/var/lib/ig/config.json, else the Docker config)");
-  cmd.add_option("--insecure-registries", options->insecure_registries,
-                 "Registries (host[:port], comma separated) contacted over plain HTTP")
-      ->delimiter(',');
+  config.bind(cmd,
+              cmd.add_option("--authfile", options->authfile,
+                             "Path of the authentication file (default $REGISTRY_AUTH_FILE, else "
+                             "/var/lib/ig/config.json, else the Docker config)"),
+              "operator.oci.authfile");
+  config.bind(cmd,
+              cmd.add_option("--insecure-registries", options->insecure_registries,
+                             "Registries (host[:port], comma separated) contacted over plain HTTP")
+                  ->delimiter(','),
+              "operator.oci.insecure-registries");
   return options;
 }
 
@@ -42,11 +46,11 @@ auto labelled(const std::string& what, F&& f) -> decltype(f()) {
   }
 }
 
-void add_push(CLI::App& image) {
+void add_push(CLI::App& image, Configuration& config) {
   auto* cmd = image.add_subcommand("push", "Push the specified image to a remote registry");
   auto ref = std::make_shared<std::string>();
   cmd->add_option("IMAGE", *ref, "Image to push")->required();
-  auto options = add_registry_flags(*cmd);
+  auto options = add_registry_flags(*cmd, config);
   cmd->callback([ref, options] {
     auto reference = oci::parse_reference(*ref);
     std::cout << "Pushing " << reference.str() << "...\n" << std::flush;
@@ -59,13 +63,13 @@ void add_push(CLI::App& image) {
   });
 }
 
-void add_pull(CLI::App& image) {
+void add_pull(CLI::App& image, Configuration& config) {
   auto* cmd = image.add_subcommand("pull", "Pull the specified image from a remote registry");
   auto ref = std::make_shared<std::string>();
   auto platform = std::make_shared<std::string>();
   cmd->add_option("IMAGE", *ref, "Image to pull")->required();
   cmd->add_option("--platform", *platform, "Pull only this platform (e.g. linux/amd64); default: all");
-  auto options = add_registry_flags(*cmd);
+  auto options = add_registry_flags(*cmd, config);
   cmd->callback([ref, platform, options] {
     auto reference = oci::parse_reference(*ref);
     std::cout << "Pulling " << reference.str() << "...\n" << std::flush;
@@ -86,7 +90,7 @@ oci::Reference with_tag(oci::Reference ref, const std::string& tag) {
   return ref;
 }
 
-void add_copy(CLI::App& image) {
+void add_copy(CLI::App& image, Configuration& config) {
   auto* cmd = image.add_subcommand("copy", "Copy an image from one registry to another, without the local store");
   auto src = std::make_shared<std::string>();
   auto dst = std::make_shared<std::string>();
@@ -96,7 +100,7 @@ void add_copy(CLI::App& image) {
   cmd->add_flag("--all-tags", *all_tags,
                 "Copy every tag of the source repository (the tags of SRC_IMAGE and DST_IMAGE are "
                 "ignored); used to fill a mirror");
-  auto options = add_registry_flags(*cmd);
+  auto options = add_registry_flags(*cmd, config);
   cmd->callback([src, dst, all_tags, options] {
     auto from = oci::parse_reference(*src);
     auto to = oci::parse_reference(*dst);
@@ -129,7 +133,7 @@ std::string password_from_stdin() {
   return password;
 }
 
-void add_login(CLI::App& app) {
+void add_login(CLI::App& app, Configuration& config) {
   auto* cmd = app.add_subcommand("login", "Log in to a registry (credentials kept in the authentication file)");
   auto registry = std::make_shared<std::string>();
   auto username = std::make_shared<std::string>();
@@ -139,7 +143,7 @@ void add_login(CLI::App& app) {
   cmd->add_option("-u,--username", *username, "Username")->required();
   auto* password_flag = cmd->add_option("-p,--password", *password, "Password (visible to other users: prefer --password-stdin)");
   cmd->add_flag("--password-stdin", *from_stdin, "Read the password from stdin")->excludes(password_flag);
-  auto options = add_registry_flags(*cmd);
+  auto options = add_registry_flags(*cmd, config);
   cmd->callback([=] {
     if (*from_stdin) *password = password_from_stdin();
     if (password->empty()) throw Error(ErrorCode::InvalidArgument, "login " + *registry + ": no password (use --password-stdin)");
@@ -148,11 +152,11 @@ void add_login(CLI::App& app) {
   });
 }
 
-void add_logout(CLI::App& app) {
+void add_logout(CLI::App& app, Configuration& config) {
   auto* cmd = app.add_subcommand("logout", "Remove a registry's credentials from the authentication file");
   auto registry = std::make_shared<std::string>();
   cmd->add_option("REGISTRY", *registry, "Registry host[:port]")->required();
-  auto options = add_registry_flags(*cmd);
+  auto options = add_registry_flags(*cmd, config);
   cmd->callback([=] {
     labelled("logout " + *registry, [&] { oci::remote::logout(*registry, *options); });
     std::cout << "Removed login credentials for " << *registry << "\n";
@@ -161,15 +165,15 @@ void add_logout(CLI::App& app) {
 
 }  // namespace
 
-void add_login_commands(CLI::App& app) {
-  add_login(app);
-  add_logout(app);
+void add_login_commands(CLI::App& app, Configuration& config) {
+  add_login(app, config);
+  add_logout(app, config);
 }
 
-void add_registry_commands(CLI::App& image) {
-  add_push(image);
-  add_pull(image);
-  add_copy(image);
+void add_registry_commands(CLI::App& image, Configuration& config) {
+  add_push(image, config);
+  add_pull(image, config);
+  add_copy(image, config);
 }
 
 }  // namespace ig::cli

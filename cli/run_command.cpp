@@ -3,12 +3,13 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/container_flags.hpp"
 #include "oci/layout_store.hpp"
 #include "runner/run.hpp"
 
 namespace ig::cli {
 
-void add_run_command(CLI::App& app) {
+void add_run_command(CLI::App& app, Configuration& config) {
   auto* cmd = app.add_subcommand("run", "Run a gadget");
   auto options = std::make_shared<runner::RunOptions>();
   auto help = std::make_shared<bool>(false);
@@ -17,31 +18,39 @@ void add_run_command(CLI::App& app) {
   cmd->allow_extras();
   cmd->fallthrough(false);  // gadget flags must reach the runner, not the parent commands
   cmd->set_help_flag();
+  config.add_global_flags(*cmd);
+  const auto oci = [&](CLI::Option* option) {
+    config.bind(*cmd, option, "operator.oci." + option->get_lnames().front());
+  };
   cmd->add_flag("-h,--help", *help, "Show help, including the gadget's flags when IMAGE is given");
 
   cmd->add_option("IMAGE", options->image, "Gadget image to run");
-  cmd->add_option("-o,--output", options->output,
-                  "Output mode: columns, json, jsonpretty, yaml, none (or ds:mode,...)")
-      ->delimiter(',');
+  // Not a configuration key upstream (its cli operator has no global flags); ours.
+  config.bind(*cmd,
+              cmd->add_option("-o,--output", options->output,
+                              "Output mode: columns, json, jsonpretty, yaml, none (or ds:mode,...)")
+                  ->delimiter(',')
+                  ->default_str("columns"),
+              "operator.cli.output");
   cmd->add_option("--fields", options->fields, "Fields to print (a,b; +a to add, -a to remove)");
   cmd->add_option("-t,--timeout", options->timeout_seconds,
                   "Number of seconds to run the gadget for (0 = until interrupted)")
       ->capture_default_str();
-  cmd->add_option("--pull", options->pull, "Pull policy: always, missing, never")
+  oci(cmd->add_option("--pull", options->pull, "Pull policy: always, missing, never")
       ->check(CLI::IsMember({"always", "missing", "never"}))
-      ->capture_default_str();
-  cmd->add_option("--verify-image", options->verify_image, "Verify the image signature")
+      ->capture_default_str());
+  oci(cmd->add_option("--verify-image", options->verify_image, "Verify the image signature")
       ->capture_default_str()
       ->expected(0, 1)
-      ->default_str("true");
-  cmd->add_option("--public-keys", options->public_keys, "Public keys used to verify images")
-      ->delimiter(',');
-  cmd->add_option("--allowed-gadgets", options->allowed_gadgets, "Gadgets allowed to run")
-      ->delimiter(',');
-  cmd->add_option("--insecure-registries", options->insecure_registries,
+      ->default_str("true"));
+  oci(cmd->add_option("--public-keys", options->public_keys, "Public keys used to verify images")
+      ->delimiter(','));
+  oci(cmd->add_option("--allowed-gadgets", options->allowed_gadgets, "Gadgets allowed to run")
+      ->delimiter(','));
+  oci(cmd->add_option("--insecure-registries", options->insecure_registries,
                   "Registries reached over plain HTTP")
-      ->delimiter(',');
-  cmd->add_option("--authfile", options->authfile, "Path of the registry credentials file");
+      ->delimiter(','));
+  oci(cmd->add_option("--authfile", options->authfile, "Path of the registry credentials file"));
   cmd->add_flag("--host", options->host, "Show data from the host and all containers");
   cmd->add_option("--annotate", options->annotate,
                   "Annotations over gadget.yaml's: datasource[.field]:key=value,...");
@@ -60,22 +69,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("-c,--containername", options->container_names,
                   "Show only data from containers with these names")
       ->delimiter(',');
-  cmd->add_option("-r,--runtimes", options->runtimes,
-                  "Container runtimes to query: docker, containerd, cri-o, podman")
-      ->delimiter(',')
-      ->capture_default_str();
-  cmd->add_option("--docker-socketpath", options->docker_socketpath,
-                  "Docker Engine API socket (default /run/docker.sock)");
-  cmd->add_option("--containerd-socketpath", options->containerd_socketpath,
-                  "containerd socket; its directory holds the task state read by ig (default "
-                  "/run/containerd/containerd.sock)");
-  cmd->add_option("--podman-socketpath", options->podman_socketpath,
-                  "Podman API socket (default /run/podman/podman.sock)");
-  cmd->add_option("--crio-socketpath", options->crio_socketpath,
-                  "CRI-O socket (default /run/crio/crio.sock)");
-  cmd->add_option("--containerd-namespace", options->containerd_namespace,
-                  "Only containerd containers of this namespace (default: every namespace; "
-                  "upstream ig reads only k8s.io unless told)");
+  add_container_source_flags(*cmd, options->containers, config);
 
   cmd->callback([cmd, options, help] {
     options->gadget_args = cmd->remaining();

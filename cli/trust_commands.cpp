@@ -87,7 +87,7 @@ void add_sign(CLI::App& image) {
   });
 }
 
-void add_verify(CLI::App& image) {
+void add_verify(CLI::App& image, Configuration& config) {
   auto* cmd = image.add_subcommand("verify", "Verify the signature of an image of the local store");
   cmd->footer(
       "Verification uses the local store only (no network): pull or import the image with its\n"
@@ -98,9 +98,11 @@ void add_verify(CLI::App& image) {
   auto ref = std::make_shared<std::string>();
   auto keys = std::make_shared<std::vector<std::string>>();
   cmd->add_option("IMAGE", *ref, "Image to verify")->required();
-  cmd->add_option("--public-keys", *keys,
-                  "Public keys (PEM text or PEM file paths, comma separated); any may match")
-      ->delimiter(',');
+  config.bind(*cmd,
+              cmd->add_option("--public-keys", *keys,
+                              "Public keys (PEM text or PEM file paths, comma separated); any may match")
+                  ->delimiter(','),
+              "operator.oci.public-keys");
   cmd->callback([ref, keys] {
     std::cout << "Verifying image: " << *ref << "\n" << std::flush;
     auto reference = oci::parse_reference(*ref);
@@ -112,9 +114,9 @@ void add_verify(CLI::App& image) {
 
 }  // namespace
 
-void add_trust_commands(CLI::App& image) {
+void add_trust_commands(CLI::App& image, Configuration& config) {
   add_sign(image);
-  add_verify(image);
+  add_verify(image, config);
 }
 
 }  // namespace ig::cli

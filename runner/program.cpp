@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "runner/uprobes/library.hpp"
+#include "util/debug.hpp"
 
 namespace ig::runner {
 namespace {
@@ -58,9 +59,7 @@ void install_print() {
   static std::once_flag once;
   std::call_once(once, [] {
     libbpf_set_print(print_libbpf);
-    if (const char* env = std::getenv("IG_DEBUG"); env && *env && std::string(env) != "0") {
-      libbpf_log().debug = true;
-    }
+    if (debug_enabled()) libbpf_log().debug = true;
   });
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "oci/layout_store.hpp"
+#include "runner/enrich/container_cache.hpp"
 
 namespace ig::runner {
 
@@ -28,13 +29,7 @@ struct RunOptions {
   std::string sort;                          // --sort: "field,-field" or "ds:f,-g;ds2:h"
   std::string max_entries = "-1";            // --max-entries: "N" or "ds:N,ds2:M"; -1 = all
   size_t terminal_width = 0;                 // columns fill a terminal this wide; 0: none
-  // Container sources (-r and the socket flags); empty paths mean upstream's defaults.
-  std::vector<std::string> runtimes = {"docker", "containerd", "cri-o", "podman"};
-  std::string docker_socketpath;
-  std::string containerd_socketpath;
-  std::string podman_socketpath;
-  std::string crio_socketpath;
-  std::string containerd_namespace;  // empty: every namespace
+  enrich::SourceOptions containers;  // -r and the runtime socket flags
 };
 
 // Runs the gadget until timeout or signal. Returns the process exit code; throws ig::Error

@@ -9,6 +9,7 @@
 #include <exception>
 #include <mutex>
 
+#include "util/debug.hpp"
 #include "util/error.hpp"
 
 namespace ig::oci::remote {
@@ -90,16 +91,8 @@ bool is_tls_verification_error(CURLcode rc) {
          rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
-// IG_DEBUG=1 logs each exchange on stderr: method, URL and outcome, never a header value
-// (Authorization carries the user's password or token).
-bool debug_enabled() {
-  static const bool enabled = [] {
-    const char* env = std::getenv("IG_DEBUG");
-    return env != nullptr && *env != '\0' && std::string(env) != "0";
-  }();
-  return enabled;
-}
-
+// With debug output on (-v, IG_DEBUG=1), each exchange is logged on stderr: method, URL and
+// outcome, never a header value (Authorization carries the user's password or token).
 void log_exchange(const Request& request, long status, CURLcode rc) {
   const char* auth = request.headers.count("authorization") ? " [authorization redacted]" : "";
   const std::string outcome = rc == CURLE_OK ? std::to_string(status) : curl_easy_strerror(rc);

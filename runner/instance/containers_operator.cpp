@@ -14,19 +14,7 @@ namespace ig::runner {
 namespace {
 
 std::unique_ptr<enrich::ContainerCache> make_container_cache(GadgetInstance& instance) {
-  const RunOptions& options = instance.options();
-  enrich::SourceOptions sources;
-  sources.runtimes = options.runtimes;
-  const auto set_path = [&sources](std::string& target, const std::string& given) {
-    if (given.empty()) return;
-    target = given;
-    sources.explicit_paths.insert(given);
-  };
-  set_path(sources.docker_socket, options.docker_socketpath);
-  set_path(sources.containerd_socket, options.containerd_socketpath);
-  set_path(sources.podman_socket, options.podman_socketpath);
-  set_path(sources.crio_socket, options.crio_socketpath);
-  sources.containerd_namespace = options.containerd_namespace;
+  const enrich::SourceOptions& sources = instance.options().containers;
   const auto warn = [&instance](const std::string& line) { instance.warn(line); };
   auto cache = std::make_unique<enrich::ContainerCache>(enrich::make_sources(sources, warn), warn);
   cache->refresh();

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Podman containers with a tracepoint gadget on the host kernel: RUNTIME.* enrichment (from
 # runc's state dir and from podman's Docker-compatible API), -c selection in the kernel's
-# mount-namespace filter map, containers started mid-run, --host, and an unreachable socket.
+# mount-namespace filter map, containers started mid-run, --host, an unreachable socket, and
+# ig list-containers [-w] from the same sources.
 # Usage: IG=path/to/ig test_podman.sh GADGET_DIR
 source "$(dirname "$(realpath "$0")")/lib.sh"
 gadget_dir=$(realpath "${1:?usage: test_podman.sh GADGET_DIR}")
@@ -166,6 +167,51 @@ import json, sys
 ports = {r['src']['port'] for r in json.load(open('$out'))}
 assert 7777 not in ports, ports
 " && pass "snapshot_socket -c reads only the selected container's namespace" || fail "snapshot_socket -c (output in $out)"
+
+# 8. ig list-containers reads the same sources: the running containers with their ids, -c and
+# JSON; -w reports a container's start and removal as they happen.
+"$IG" list-containers > "$work/list.txt" 2> "$work/list.err" || fail "list-containers: $(cat "$work/list.err")"
+head -n 1 "$work/list.txt" | grep -qE '^RUNTIME\.RUNTIMENAME +RUNTIME\.CONTAINERID +RUNTIME\.CONTAINERNAME$' ||
+  fail "list-containers header: $(head -n 1 "$work/list.txt")"
+grep -qE "^[a-z]+ +$(container_id "$a") +$a$" "$work/list.txt" && grep -qE " $b$" "$work/list.txt" &&
+  pass "list-containers lists the running containers" || fail "list-containers (output in $work/list.txt)"
+"$IG" list-containers -o json -c "$b" -r podman --podman-socketpath "$sock" > "$work/list.json" ||
+  fail "list-containers -o json"
+/usr/bin/python3 - "$work/list.json" "$b" "$(container_id "$b")" <<'PY' && pass "list-containers -c NAME -o json (podman API)" || fail "list-containers -o json (output in $work/list.json)"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert [r['runtime']['containerName'] for r in rows] == [sys.argv[2]], rows
+assert rows[0]['runtime']['containerId'] == sys.argv[3], rows
+assert rows[0]['runtime']['runtimeName'] == 'podman', rows
+assert rows[0]['runtime']['containerImageName'] == 'localhost/igtest-busybox:latest', rows
+assert rows[0]['pid'] > 0 and rows[0]['mntns'] > 0, rows
+PY
+watched=igt-watched-$$
+"$IG" list-containers -w -o json -c "$watched" --timeout 8 > "$work/watch.json" 2> "$work/watch.err" &
+watch_pid=$!
+background_pids+=("$watch_pid")
+sleep 1.5
+start_container "$watched" 'sleep 100'
+watched_id=$(container_id "$watched")
+sleep 2
+podman_ rm -f -t 0 "$watched" > /dev/null
+wait "$watch_pid" || fail "list-containers -w exited with $?: $(cat "$work/watch.err")"
+/usr/bin/python3 - "$work/watch.json" "$watched" "$watched_id" <<'PY' && pass "list-containers -w reports CREATED and DELETED" || fail "list-containers -w (output in $work/watch.json)"
+import json, sys
+text = open(sys.argv[1]).read()
+decoder, events, i = json.JSONDecoder(), [], 0
+while i < len(text):
+    if text[i].isspace():
+        i += 1
+        continue
+    event, i = decoder.raw_decode(text, i)
+    events.append(event)
+assert [e['event'] for e in events] == ['CREATED', 'DELETED'], events
+for e in events:
+    assert e['container']['runtime']['containerName'] == sys.argv[2], e
+    assert e['container']['runtime']['containerId'] == sys.argv[3], e
+    assert e['timestamp'], e
+PY
 
 [ "$failures" = 0 ] || exit 1
 echo "PASS"
