@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   ig::cli::add_login_commands(app, config);
   ig::cli::add_list_containers_command(app, config);
   config.add_command(app);
+  ig::cli::add_completion_commands(app);
 
   try {
     app.parse(argc, argv);

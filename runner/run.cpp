@@ -86,6 +86,7 @@ std::string describe_gadget(const RunOptions& options, oci::LayoutStore& store) 
     out << " (default \"" << param.default_value << "\")\n";
   }
   if (!g.markers.map_iters.empty()) {
+    // The runner's own flags of map-iterator gadgets; gadget_flags() lists them too.
     out << "  --map-fetch-interval string  Interval in which to iterate over maps "
            "(default \"1000ms\")\n"
            "  --map-fetch-count int  Number of map fetch cycles, 0 for unlimited (default "
@@ -109,6 +110,19 @@ std::string describe_gadget(const RunOptions& options, oci::LayoutStore& store) 
     describe(iter.name, {iter.key_struct, iter.value_struct});
   }
   return out.str();
+}
+
+std::vector<std::string> gadget_flags(const RunOptions& options, oci::LayoutStore& store) {
+  RunOptions local = options;
+  local.pull = "never";
+  local.verify_image = false;
+  PreparedGadget g = prepare_gadget(local, store, [](const std::string&) {});
+  std::vector<std::string> flags;
+  for (const auto& param : g.params) flags.push_back("--" + param.key);
+  if (!g.markers.map_iters.empty()) {
+    flags.insert(flags.end(), {"--map-fetch-interval", "--map-fetch-count"});
+  }
+  return flags;
 }
 
 }  // namespace ig::runner

@@ -40,4 +40,8 @@ int run(const RunOptions& options, oci::LayoutStore& store);
 // `ig run IMAGE --help`.
 std::string describe_gadget(const RunOptions& options, oci::LayoutStore& store);
 
+// The gadget's own flags as "--name", for shell completion: read from the local store only
+// (never pulled, not verified: nothing runs). Throws Error when the image is not there.
+std::vector<std::string> gadget_flags(const RunOptions& options, oci::LayoutStore& store);
+
 }  // namespace ig::runner

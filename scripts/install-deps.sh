@@ -19,6 +19,8 @@ packages=(
   iptables iproute2
   # catalogue cases: a TLS client that links libssl and waits for its answer (trace_ssl)
   curl
+  # tests: the completion scripts in the shells they are for
+  bash-completion zsh fish
   # bench/events: the peer it measures ig against
   bpftrace
   # tests: containers (podman with runc, crun, containerd) and the Go user-stack program
