@@ -70,6 +70,20 @@ void add_run_command(CLI::App& app, Configuration& config) {
                   "Show only data from containers with these names")
       ->delimiter(',');
   add_container_source_flags(*cmd, options->containers, config);
+  const auto metrics = [&](CLI::Option* option) {
+    config.bind(*cmd, option, "operator.otel-metrics." + option->get_lnames().front());
+  };
+  metrics(cmd->add_flag("--otel-metrics-listen", options->otel_metrics_listen,
+                        "Enable OpenTelemetry metrics listener (Prometheus compatible) endpoint")
+              ->default_str("false"));
+  metrics(cmd->add_option("--otel-metrics-listen-address", options->otel_metrics_listen_address,
+                          "Address and port to create the OpenTelemetry metrics listener (Prometheus "
+                          "compatible) on")
+              ->capture_default_str());
+  cmd->add_option("--otel-metrics-name", options->otel_metrics_name,
+                  "Name (otel scope) of the exported data source's metrics; datasource:name, comma "
+                  "separated for several")
+      ->delimiter(',');
 
   cmd->callback([cmd, options, help] {
     options->gadget_args = cmd->remaining();

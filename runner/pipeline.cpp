@@ -64,7 +64,7 @@ void decode_member(const metadata::FieldSchema& s, const unsigned char* record, 
   }
 }
 
-bool annotated(const metadata::Annotations& annotations, const char* key, const char* value) {
+bool has_annotation(const metadata::Annotations& annotations, const char* key, const char* value) {
   const auto it = annotations.find(key);
   return it != annotations.end() && it->second == value;
 }
@@ -74,7 +74,10 @@ bool annotated(const metadata::Annotations& annotations, const char* key, const 
 struct EventPipeline::Impl {
   Impl(const struct btf* btf, const std::string& name, const std::vector<std::string>& structs,
        const metadata::DataSourceMetadata* meta, const OutputOptions& options, Sink& sink)
-      : table(btf, structs, meta),
+      : btf(btf),
+        name(name),
+        annotations(meta ? meta->annotations : metadata::Annotations{}),
+        table(btf, structs, meta),
         writer(table, name, meta ? meta->annotations : metadata::Annotations{},
                writer_options(options), sink),
         sink(sink) {
@@ -93,7 +96,7 @@ struct EventPipeline::Impl {
       }
     }
     add_operators(btf, options);
-    if (meta && annotated(meta->annotations, "metrics.print", "true")) {
+    if (meta && has_annotation(meta->annotations, "metrics.print", "true")) {
       histograms.emplace(btf, table);
       if (histograms->empty()) {
         histograms.reset();  // upstream prints counters and gauges too: not done here yet
@@ -114,6 +117,7 @@ struct EventPipeline::Impl {
     add(operators::make_ustack_enricher(table, enrichers));
     add(operators::make_formatters(btf, table, enrichers, formatter_options(options)));
     add(operators::make_filter(table, options.filter));
+    metrics_position = chain.size();
     add(operators::make_sort(table, options.sort));
     if (options.max_entries) add(operators::make_limit(*options.max_entries));
   }
@@ -133,8 +137,13 @@ struct EventPipeline::Impl {
     return true;
   }
 
+  const struct btf* btf;
+  std::string name;
+  metadata::Annotations annotations;
   fields::FieldTable table;
   EventEnrichers enrichers;
+  size_t metrics_position = 0;  // the collector runs after the filter
+  bool collecting = false;      // metrics are recorded even when nothing is printed
   std::vector<std::unique_ptr<DataOperator>> chain;
   output::DataWriter writer;
   Sink& sink;
@@ -161,6 +170,21 @@ EventPipeline::EventPipeline(const struct btf* btf, const std::string& name,
 
 EventPipeline::~EventPipeline() = default;
 
+const std::string& EventPipeline::name() const { return impl_->name; }
+
+bool EventPipeline::annotated(const std::string& key, const std::string& value) const {
+  return has_annotation(impl_->annotations, key.c_str(), value.c_str());
+}
+
+bool EventPipeline::collect_metrics(metrics::Registry& registry, const std::string& scope) {
+  Impl& d = *impl_;
+  auto collector = operators::make_metrics_collector(d.btf, d.table, d.annotations, scope, registry);
+  if (!collector) return false;
+  d.chain.insert(d.chain.begin() + static_cast<std::ptrdiff_t>(d.metrics_position), std::move(collector));
+  d.collecting = true;
+  return true;
+}
+
 void EventPipeline::set_enrichers(EventEnrichers enrichers) {
   impl_->enrichers = std::move(enrichers);
 }
@@ -179,9 +203,9 @@ void EventPipeline::begin_batch() {
 
 void EventPipeline::handle(const void* record, size_t size) {
   Impl& d = *impl_;
-  if (!d.writer.enabled()) return;
+  if (!d.writer.enabled() && !d.collecting) return;
   d.decode(record, size);
-  if (!d.run_chain()) return;
+  if (!d.run_chain() || !d.writer.enabled()) return;
   if (d.array) {
     d.batch.push_back(d.row);
   } else {

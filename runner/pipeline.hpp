@@ -21,6 +21,9 @@ struct btf;
 namespace ig::runner {
 
 class Sink;
+namespace metrics {
+class Registry;
+}
 
 struct OutputOptions {
   std::string mode = "columns";  // columns | json | jsonpretty | yaml | none
@@ -55,7 +58,14 @@ class EventPipeline {
   EventPipeline(const EventPipeline&) = delete;
   EventPipeline& operator=(const EventPipeline&) = delete;
 
+  const std::string& name() const;
+  // Whether the data source's annotations (gadget.yaml, --annotate) set `key` to `value`.
+  bool annotated(const std::string& key, const std::string& value) const;
   void set_enrichers(EventEnrichers enrichers);
+  // Records the data source's metrics (metrics.collect) in `registry` under otel scope
+  // `scope`, after the filter, whatever the output mode (-o none too). False when no field is
+  // a metric. Throws Error(InvalidArgument) for metrics annotations that cannot apply.
+  bool collect_metrics(metrics::Registry& registry, const std::string& scope);
   // An array data source (GADGET_ITER): records come in batches, and in json/jsonpretty each
   // batch prints as one JSON array (closed by end_batch()).
   void set_array();

@@ -30,6 +30,10 @@ struct RunOptions {
   std::string max_entries = "-1";            // --max-entries: "N" or "ds:N,ds2:M"; -1 = all
   size_t terminal_width = 0;                 // columns fill a terminal this wide; 0: none
   enrich::SourceOptions containers;  // -r and the runtime socket flags
+  // Upstream's otel-metrics operator: serve metrics.collect data sources as Prometheus text.
+  bool otel_metrics_listen = false;
+  std::string otel_metrics_listen_address = "0.0.0.0:2224";
+  std::vector<std::string> otel_metrics_name;  // "name" or "ds:name": the otel scope
 };
 
 // Runs the gadget until timeout or signal. Returns the process exit code; throws ig::Error

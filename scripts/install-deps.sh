@@ -10,11 +10,13 @@ packages=(
   clang-16 llvm-16
   libbpf-dev bpftool libelf-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev libssl-dev
   libtomlplusplus-dev
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libdw-dev libseccomp-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libdw-dev libseccomp-dev libmicrohttpd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: VM with Debian's stock kernels, registries and interop peers
   qemu-system-x86 qemu-system-data busybox-static cpio kmod zstd xz-utils
   docker-registry skopeo apache2-utils jq openssl python3 python3-jwt python3-cryptography python3-yaml
+  # tests: Prometheus' own parser of the metrics endpoint's text
+  python3-prometheus-client
   # catalogue cases: a packet dropped by iptables in a network namespace of its own (trace_tcpdrop)
   iptables iproute2
   # catalogue cases: a TLS client that links libssl and waits for its answer (trace_ssl)

@@ -76,6 +76,7 @@ GadgetInstance::GadgetInstance(const RunOptions& options, oci::LayoutStore& stor
   operators_.push_back(operators::make_containers_operator());
   operators_.push_back(operators::make_network_operator());
   operators_.push_back(operators::make_stacks_operator());
+  operators_.push_back(operators::make_metrics_operator());
   operators_.push_back(operators::make_output_operator());
   for (auto& op : operators_) op->instantiate(*this);
 }

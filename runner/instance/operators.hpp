@@ -17,6 +17,8 @@ std::unique_ptr<GadgetOperator> make_containers_operator();
 std::unique_ptr<GadgetOperator> make_network_operator();
 // User stacks (--collect-ustack) and kernel stacks from the object's stack maps.
 std::unique_ptr<GadgetOperator> make_stacks_operator();
+// --otel-metrics-listen: data sources with metrics.collect recorded and served as Prometheus text.
+std::unique_ptr<GadgetOperator> make_metrics_operator();
 // Headers, periodic flushes and the final summary of every data source.
 std::unique_ptr<GadgetOperator> make_output_operator();
 

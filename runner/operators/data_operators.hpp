@@ -12,6 +12,10 @@
 
 struct btf;
 
+namespace ig::runner::metrics {
+class Registry;
+}
+
 namespace ig::runner::operators {
 
 // runtime.* fields from the container of the event's gadget_mntns_id; drops unselected ones.
@@ -51,6 +55,13 @@ std::unique_ptr<DataOperator> make_sort(const fields::FieldTable& table, const s
 // limit. Returns the limit of each of `arrays` that has one. Throws Error(InvalidArgument).
 std::map<std::string, size_t> max_entries_by_datasource(const std::string& spec,
                                                         const std::vector<std::string>& arrays);
+
+// The metrics of a data source with metrics.collect (its annotations `datasource`), recorded in
+// `registry` under otel scope `scope`; null when no field is a metric. Throws
+// Error(InvalidArgument) naming a field whose metrics annotations cannot apply.
+std::unique_ptr<DataOperator> make_metrics_collector(const struct btf* btf, const fields::FieldTable& table,
+                                                     const metadata::Annotations& datasource,
+                                                     const std::string& scope, metrics::Registry& registry);
 
 // Keeps the first `max_entries` rows of each batch (after sort).
 std::unique_ptr<DataOperator> make_limit(size_t max_entries);

@@ -6,10 +6,8 @@
 #include <cstring>
 
 namespace ig::runner::output {
-namespace {
 
-// 4 or 8 for an array of gadget_histogram_slot__u32/__u64 (seen through modifiers), else 0.
-size_t slot_size(const struct btf* btf, uint32_t type_id) {
+size_t histogram_slot_size(const struct btf* btf, uint32_t type_id) {
   const struct btf_type* t = btf__type_by_id(btf, type_id);
   if (t == nullptr || !btf_is_array(t)) return 0;
   uint32_t id = btf_array(t)->type;
@@ -24,6 +22,8 @@ size_t slot_size(const struct btf* btf, uint32_t type_id) {
   }
   return 0;
 }
+
+namespace {
 
 std::string annotation(const fields::Field& field, const char* key) {
   const auto it = field.annotations.find(key);
@@ -64,7 +64,7 @@ HistogramPrinter::HistogramPrinter(const struct btf* btf, const fields::FieldTab
   for (size_t i = 0; i < fields.size(); ++i) {
     const auto& f = fields[i];
     if (f.operator_field || f.schema.kind != metadata::FieldKind::Bytes) continue;
-    const size_t size = slot_size(btf, f.schema.btf_type_id);
+    const size_t size = histogram_slot_size(btf, f.schema.btf_type_id);
     if (size == 0) continue;
     std::string name = annotation(f, "metrics.name");
     fields_.push_back({static_cast<int>(i), name.empty() ? f.schema.full_name : name,

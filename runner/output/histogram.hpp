@@ -15,6 +15,10 @@ struct btf;
 
 namespace ig::runner::output {
 
+// 4 or 8 when BTF type `type_id` is an array of gadget_histogram_slot__u32/__u64 (seen through
+// typedefs and modifiers), else 0.
+size_t histogram_slot_size(const struct btf* btf, uint32_t type_id);
+
 // Upstream's histogram text for log2 slots: "        µs               : count    distribution"
 // then one "%10d -> %-10d : %-8d |stars|" row per slot, slot i spanning (2^(i-1), 2^i].
 std::string render_log2_histogram(const std::string& unit, const std::vector<uint64_t>& counts);
