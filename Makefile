@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit catalogue demo bench-events bench-registry fuzz clean
+.PHONY: all deps configure build test unit catalogue demo bench-events bench-registry fuzz install deb clean
 
 all: build
 
@@ -46,6 +46,15 @@ bench-events: deps
 # ig image push/pull of a 256 MiB layer vs skopeo copy vs raw curl, local registry (see bench/registry).
 bench-registry: deps
 	BUILD=$(BUILD) ./bench/registry/run.sh
+
+# ig, the gadget headers, man page and completions under PREFIX (DESTDIR stages them).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package (ig_VERSION_ARCH.deb in $(BUILD)), from the same build.
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD)

@@ -121,6 +121,11 @@ fs::path find_include_dir() {
                   std::string("IG_GADGET_INCLUDE=") + env + ": no gadget/macros.h in it");
     return env;
   }
+  // An installed ig finds them beside itself (PREFIX/bin/ig -> PREFIX/share/ig/include), so
+  // a tree installed with another --prefix or unpacked elsewhere still works.
+  std::error_code ec;
+  const fs::path beside = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path() / "share/ig/include";
+  if (!ec && has_gadget_headers(beside)) return beside;
   if (has_gadget_headers(IG_INSTALL_INCLUDE_DIR)) return IG_INSTALL_INCLUDE_DIR;
   if (has_gadget_headers(IG_SOURCE_INCLUDE_DIR)) return IG_SOURCE_INCLUDE_DIR;
   throw Error(ErrorCode::NotFound, std::string("gadget headers not found in ") +

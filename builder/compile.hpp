@@ -8,8 +8,9 @@
 
 namespace ig::builder {
 
-// include/ holding gadget/*.h and gadget/<arch>/vmlinux.h: $IG_GADGET_INCLUDE, else the
-// installed copy, else the source tree's. Throws Error(NotFound) if none has gadget/.
+// include/ holding gadget/*.h and gadget/<arch>/vmlinux.h: $IG_GADGET_INCLUDE, else the copy
+// beside an installed ig (PREFIX/share/ig/include), else the configured prefix's, else the
+// source tree's. Throws Error(NotFound) if none has gadget/.
 std::filesystem::path find_include_dir();
 
 // The clang and llvm-strip a build uses: the newest clang-N (16 and up) in PATH with its

@@ -58,6 +58,7 @@ void set_path(YAML::Node& root, const std::string& key, const YAML::Node& value)
 // (CLI11 writes their defaults as "[a,b]"), else the text.
 YAML::Node default_value(const CLI::Option& option) {
   std::string text = option.get_default_str();
+  if (text.empty() && option.get_expected_max() == 0) return YAML::Node("false");  // a flag
   const bool list = option.get_expected_max() > 1 || option.get_delimiter() != '\0';
   if (!list) return YAML::Node(text);
   YAML::Node items(YAML::NodeType::Sequence);
@@ -144,8 +145,7 @@ Configuration::Configuration(CLI::App& root, Environment environment)
 
 void Configuration::add_global_flags(CLI::App& cmd) {
   cmd.add_option("--config", path_, "Config file to use (default ~/.ig/config.yaml)");
-  auto* verbose = cmd.add_flag("-v,--verbose", verbose_, "Print debug information")
-                      ->default_str("false");
+  auto* verbose = cmd.add_flag("-v,--verbose", verbose_, "Print debug information");
   bind(cmd, verbose, "verbose");
 }
 

@@ -74,8 +74,7 @@ void add_run_command(CLI::App& app, Configuration& config) {
     config.bind(*cmd, option, "operator.otel-metrics." + option->get_lnames().front());
   };
   metrics(cmd->add_flag("--otel-metrics-listen", options->otel_metrics_listen,
-                        "Enable OpenTelemetry metrics listener (Prometheus compatible) endpoint")
-              ->default_str("false"));
+                        "Enable OpenTelemetry metrics listener (Prometheus compatible) endpoint"));
   metrics(cmd->add_option("--otel-metrics-listen-address", options->otel_metrics_listen_address,
                           "Address and port to create the OpenTelemetry metrics listener (Prometheus "
                           "compatible) on")

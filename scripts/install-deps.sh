@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config clang llvm
+  # the man page, and the Debian package's build (dpkg-shlibdeps) and test (a Debian 12 chroot)
+  help2man dpkg-dev debootstrap
   # gadgets that crash clang 14 (upstream's profile_blockio) build with clang-16
   clang-16 llvm-16
   libbpf-dev bpftool libelf-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev libssl-dev
