@@ -13,6 +13,7 @@
 #include "runner/instance/sink.hpp"
 #include "runner/params.hpp"
 #include "runner/pipeline.hpp"
+#include "runner/stats/operator_settings.hpp"
 #include "util/error.hpp"
 
 namespace ig::runner {
@@ -73,7 +74,13 @@ std::string describe_gadget(const RunOptions& options, oci::LayoutStore& store) 
   PreparedGadget g = prepare_gadget(options, store, warn);
   std::ostringstream out;
   out << "Gadget flags of " << g.image.reference.str() << ":\n";
-  if (g.params.empty()) out << "  (none)\n";
+  const auto custom = stats::custom_params(g.image.metadata_yaml);
+  if (g.params.empty() && custom.empty()) out << "  (none)\n";
+  for (const auto& param : custom) {
+    out << "  --" << param.key << " string";
+    if (!param.description.empty()) out << "  " << param.description;
+    out << " (default \"" << param.default_value << "\")\n";
+  }
   for (const auto& param : g.params) {
     static const char* const kTypeNames[] = {"bool", "int", "uint", "float", "string"};
     std::string type = kTypeNames[static_cast<int>(param.type)];
@@ -119,6 +126,7 @@ std::vector<std::string> gadget_flags(const RunOptions& options, oci::LayoutStor
   PreparedGadget g = prepare_gadget(local, store, [](const std::string&) {});
   std::vector<std::string> flags;
   for (const auto& param : g.params) flags.push_back("--" + param.key);
+  for (const auto& param : stats::custom_params(g.image.metadata_yaml)) flags.push_back("--" + param.key);
   if (!g.markers.map_iters.empty()) {
     flags.insert(flags.end(), {"--map-fetch-interval", "--map-fetch-count"});
   }

@@ -3,6 +3,7 @@
 #include <bpf/btf.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <charconv>
 #include <map>
 
@@ -444,6 +445,12 @@ void FieldTable::resolve_columns() {
     // As upstream's data sources: width 16 unless annotated, used as is when not scaling to a
     // terminal; min and max only bound the scaling, a number's max defaulting to its widest
     // value (pkg/datasource/columns.go).
+    if (const std::string* v = get(a, "columns.precision")) {
+      char* end = nullptr;
+      const long digits = std::strtol(v->c_str(), &end, 10);
+      if (v->empty() || *end != '\0' || digits < 0 || digits > 17) bad(f, "columns.precision", *v);
+      f.precision = static_cast<int>(digits);
+    }
     constexpr size_t kDefaultWidth = 16;
     f.width = parse_width(f, "columns.width");
     f.min_width = parse_width(f, "columns.minwidth");

@@ -33,6 +33,7 @@ struct Field {
   size_t width = 0;
   size_t min_width = 0;
   size_t max_width = 0;
+  int precision = 2;  // columns.precision: digits after the point of a float column
   format::Align align = format::Align::Left;
   format::Ellipsis ellipsis = format::Ellipsis::End;
   // Default column order: struct members, then formatted fields (see order_formatted_fields);

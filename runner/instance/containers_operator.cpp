@@ -49,6 +49,9 @@ class ContainersOperator : public GadgetOperator {
   void loaded(GadgetInstance& instance, GadgetProgram& program) override {
     if (kernel_filter_) filter_map_ = std::make_unique<enrich::MntnsFilterMap>(program.object());
     watch_additions(instance);
+  }
+
+  void enrich(GadgetInstance& instance) override {
     EventEnrichers& e = instance.enrichers();
     e.container = [cache = cache_.get()](uint64_t mntns) { return cache->lookup(mntns); };
     e.container_by_netns = [cache = cache_.get()](uint64_t netns) {

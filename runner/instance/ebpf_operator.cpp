@@ -166,6 +166,7 @@ class EbpfOperator : public GadgetOperator {
 
   void attach_late_roots(GadgetInstance& instance);
 
+  bool active_ = false;  // the image has an eBPF object
   ObjectConfig config_;
   // Root file systems of containers selected after the programs were attached, from the
   // container watcher's thread; their library uprobes attach at the next tick.
@@ -181,6 +182,8 @@ class EbpfOperator : public GadgetOperator {
 
 void EbpfOperator::instantiate(GadgetInstance& instance) {
   PreparedGadget& g = instance.gadget();
+  active_ = g.spec != nullptr;
+  if (!active_) return;  // an operator-only image: other operators fill its data sources
   // Iterators' data sources, then map iterators': the same order as their data sources.
   fetches_ = iterator_schedule(g.markers.iters, g.meta);
   for (auto& f : map_iterator_schedule(g.markers.map_iters, g.meta, instance.gadget_args())) {
@@ -314,6 +317,7 @@ bool EbpfOperator::try_load(GadgetInstance& instance) {
 }
 
 void EbpfOperator::start(GadgetInstance& instance) {
+  if (!active_) return;
   while (!try_load(instance)) {
   }
   if (instance.on_selected_container) {
@@ -381,6 +385,7 @@ void EbpfOperator::attach_late_roots(GadgetInstance& instance) {
 }
 
 Clock::time_point EbpfOperator::tick(GadgetInstance& instance, Clock::time_point now) {
+  if (!active_) return kNever;
   attach_late_roots(instance);
   Clock::time_point next = kNever;
   for (size_t i = 0; i < fetches_.size(); ++i) {
@@ -416,6 +421,7 @@ bool EbpfOperator::wait(int timeout_ms) {
 // Detach first so that the final drain sees everything the kernel had already produced;
 // fetch-on-stop / flush-on-stop show what changed since the last fetch.
 void EbpfOperator::stop(GadgetInstance& instance) {
+  if (!active_) return;
   program_->detach();
   if (source_) source_->poll(0);
   if (source_ && config_.use_ringbuf) source_->report_ring_losses();

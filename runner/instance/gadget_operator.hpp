@@ -27,6 +27,9 @@ class GadgetOperator {
   virtual void configure(GadgetInstance&, GadgetProgram&) {}
   virtual void loaded(GadgetInstance&, GadgetProgram&) {}
   virtual void unloaded(GadgetInstance&) {}
+  // Fills the instance's enrichers (container lookup, selection) for the data sources: after
+  // each load, or once at start for an image without an eBPF program.
+  virtual void enrich(GadgetInstance&) {}
   // Programs are attached: events may flow.
   virtual void start(GadgetInstance&) {}
   // Work that is due at `now`; returns when it wants to run again.

@@ -1,5 +1,9 @@
 #include <bpf/libbpf.h>
 
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
 #include "metadata/declared_fields.hpp"
 #include "oci/reference.hpp"
 #include "runner/acquire.hpp"
@@ -71,6 +75,33 @@ class ImageOperator : public GadgetOperator {
   }
 };
 
+// An image without an eBPF program runs when gadget.yaml enables operators that ig has
+// (operator.<name>.emitstats); it names the ones it lacks.
+void check_operator_only(const std::string& image, const std::string& metadata_yaml) {
+  static const std::set<std::string> kImplemented = {"process"};
+  std::string missing;
+  bool runnable = false;
+  YAML::Node operators;
+  try {
+    operators = YAML::Load(metadata_yaml)["operator"];
+  } catch (const YAML::Exception&) {
+  }
+  if (operators && operators.IsMap()) {
+    for (const auto& entry : operators) {
+      const std::string name = entry.first.as<std::string>();
+      if (kImplemented.count(name) != 0) {
+        runnable = true;
+      } else {
+        missing += (missing.empty() ? "" : ", ") + name;
+      }
+    }
+  }
+  if (runnable && missing.empty()) return;
+  std::string message = "image \"" + image + "\" has no eBPF program layer";
+  if (!missing.empty()) message += ", and ig does not implement its operators (" + missing + ")";
+  throw Error(ErrorCode::Unsupported, message);
+}
+
 }  // namespace
 
 PreparedGadget prepare_gadget(const RunOptions& options, oci::LayoutStore& store,
@@ -78,15 +109,16 @@ PreparedGadget prepare_gadget(const RunOptions& options, oci::LayoutStore& store
   oci::Reference ref = acquire_image(options, store, warn);
   PreparedGadget g;
   g.image = open_image(store, ref, warn);
-  if (g.image.ebpf_object.empty()) {
-    throw Error(ErrorCode::Unsupported, "image \"" + ref.str() + "\" has no eBPF program layer");
-  }
   const std::string& repo = ref.repository;
   g.object_name = repo.substr(repo.rfind('/') + 1);
   if (!g.image.metadata_yaml.empty()) {
     g.meta = metadata::parse_metadata(g.image.metadata_yaml, ref.str() + ": gadget.yaml");
   }
   apply_annotate(options.annotate, g.meta);
+  if (g.image.ebpf_object.empty()) {
+    check_operator_only(ref.str(), g.image.metadata_yaml);
+    return g;  // its data sources come from operators
+  }
   g.spec = open_object(g.image.ebpf_object, g.object_name);
   const struct btf* btf = bpf_object__btf(g.spec.get());
   if (!btf) {

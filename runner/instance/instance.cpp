@@ -73,12 +73,17 @@ GadgetInstance::GadgetInstance(const RunOptions& options, oci::LayoutStore& stor
   // The declared order: each step of the run visits the operators in it.
   operators_.push_back(operators::make_image_operator());
   operators_.push_back(operators::make_ebpf_operator());
+  operators_.push_back(operators::make_process_operator());
   operators_.push_back(operators::make_containers_operator());
   operators_.push_back(operators::make_network_operator());
   operators_.push_back(operators::make_stacks_operator());
   operators_.push_back(operators::make_metrics_operator());
   operators_.push_back(operators::make_output_operator());
   for (auto& op : operators_) op->instantiate(*this);
+  // The eBPF operator refuses flags no param takes; without an object, nobody else would.
+  if (!gadget_.spec && !gadget_args_.empty()) {
+    throw Error(ErrorCode::InvalidArgument, "unknown gadget parameter \"" + gadget_args_.front() + "\"");
+  }
 }
 
 // Whatever happened, no operator keeps using a released object (watcher callbacks, map fds);
@@ -97,6 +102,13 @@ void GadgetInstance::configure(GadgetProgram& program) {
 void GadgetInstance::loaded(GadgetProgram& program) {
   enrichers_ = EventEnrichers{};
   for (auto& op : operators_) op->loaded(*this, program);
+  for (auto& op : operators_) op->enrich(*this);
+  for (auto& ds : datasources_) ds->set_enrichers(enrichers_);
+}
+
+void GadgetInstance::enrich_without_program() {
+  enrichers_ = EventEnrichers{};
+  for (auto& op : operators_) op->enrich(*this);
   for (auto& ds : datasources_) ds->set_enrichers(enrichers_);
 }
 

@@ -10,6 +10,7 @@
 #include "metadata/btf_markers.hpp"
 #include "metadata/gadget_metadata.hpp"
 #include "runner/enrich/container.hpp"
+#include "runner/fields/synthetic_btf.hpp"
 #include "oci/layout_store.hpp"
 #include "runner/image.hpp"
 #include "runner/instance/gadget_operator.hpp"
@@ -32,6 +33,8 @@ struct PreparedGadget {
   ObjectPtr spec;  // null for an image without an eBPF layer
   metadata::GadgetMarkers markers;
   std::vector<GadgetParam> params;
+  // BTF of the data sources operators fill (operator-only images); lives as long as they do.
+  std::vector<fields::BtfPtr> operator_btfs;
 };
 
 // Acquires the image (pull policy, verification) and reads it. Throws Error.
@@ -85,6 +88,8 @@ class GadgetInstance {
   void configure(GadgetProgram& program);
   void loaded(GadgetProgram& program);
   void unloaded();
+  // For images without an eBPF program: the enrichers, once, before the operators emit.
+  void enrich_without_program();
 
  private:
   GadgetOperator::Clock::time_point tick_all();

@@ -27,7 +27,7 @@ class NetworkOperator : public GadgetOperator {
   std::string_view name() const override { return "network"; }
 
   void instantiate(GadgetInstance& instance) override {
-    if (!has_socket_map(instance.gadget().spec.get())) return;
+    if (!instance.gadget().spec || !has_socket_map(instance.gadget().spec.get())) return;
     core_target_ = std::make_unique<network::CoreTarget>();
     instance.core_btf_path = core_target_->path();
     enricher_ = std::make_unique<network::SocketEnricher>(

@@ -11,6 +11,9 @@ namespace ig::runner::operators {
 std::unique_ptr<GadgetOperator> make_image_operator();
 // Declares the data sources of the object; loads, attaches, reads and fetches them.
 std::unique_ptr<GadgetOperator> make_ebpf_operator();
+// Upstream's process operator (operator.process in gadget.yaml, top_process): every process
+// as the array data source "processes".
+std::unique_ptr<GadgetOperator> make_process_operator();
 // Container sources, selection (-c, --host) in the kernel or in user space, runtime.* fields.
 std::unique_ptr<GadgetOperator> make_containers_operator();
 // The socket enricher (sockets-map.h) and socket filters in each selected network namespace.

@@ -365,6 +365,10 @@ void ColumnsWriter::row(std::string& out, const Row& row) {
       cell_ += '<';
       append_uint(cell_, shown.schema.size);
       cell_ += " bytes>";
+    } else if (shown.schema.kind == FieldKind::Float) {
+      char buf[64];
+      const int n = std::snprintf(buf, sizeof buf, "%.*f", shown.precision, v.d);  // as upstream's columns
+      cell_.append(buf, static_cast<size_t>(std::max(n, 0)));
     } else {
       append_plain(cell_, shown, v);
     }

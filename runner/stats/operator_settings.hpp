@@ -1,0 +1,27 @@
+// The settings gadget.yaml gives an operator of an operator-only image (`operator.process`,
+// `operator.ebpf`, ...), after its `params.custom` flags patched them as upstream's templates
+// say ({{call .getParamValue "custom.interval"}}).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ig::runner::stats {
+
+struct CustomParam {
+  std::string key;  // flag name
+  std::string description;
+  std::string default_value;
+};
+
+// params.custom of gadget.yaml, in file order.
+std::vector<CustomParam> custom_params(const std::string& metadata_yaml);
+
+// operator.<name>'s scalar settings (key -> text), with the values of the custom params taken
+// out of `args` (--key VALUE; else their default) patched in. Throws Error(InvalidArgument)
+// for bad YAML.
+std::map<std::string, std::string> operator_settings(const std::string& metadata_yaml, const std::string& name,
+                                                     std::vector<std::string>& args);
+
+}  // namespace ig::runner::stats
