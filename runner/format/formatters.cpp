@@ -143,6 +143,42 @@ void append_bytes(std::string& out, uint64_t bytes) {
   out += kSizes[e];
 }
 
+namespace {
+
+// `value` / 10^`digits` with the fraction's trailing zeros dropped ("89.770034", "2").
+void append_decimal(std::string& out, uint64_t value, int digits) {
+  uint64_t scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  append_uint(out, value / scale);
+  uint64_t frac = value % scale;
+  if (frac == 0) return;
+  char text[24];
+  std::snprintf(text, sizeof text, "%0*llu", digits, static_cast<unsigned long long>(frac));
+  size_t len = static_cast<size_t>(digits);
+  while (len > 0 && text[len - 1] == '0') --len;
+  out += '.';
+  out.append(text, len);
+}
+
+// Go's Duration.String for >= 1s: [Nh][Nm]N[.fraction]s.
+void append_go_seconds(std::string& out, uint64_t ns) {
+  const uint64_t secs = ns / 1000000000;
+  const uint64_t hours = secs / 3600;
+  const uint64_t minutes = (secs % 3600) / 60;
+  if (hours > 0) {
+    append_uint(out, hours);
+    out += 'h';
+  }
+  if (hours > 0 || minutes > 0) {
+    append_uint(out, minutes);
+    out += 'm';
+  }
+  append_decimal(out, ns % 60000000000, 9);
+  out += 's';
+}
+
+}  // namespace
+
 void append_duration(std::string& out, uint64_t ns) {
   if (ns < 1000) {
     append_uint(out, ns);
@@ -159,30 +195,24 @@ void append_duration(std::string& out, uint64_t ns) {
     out += "ms";
     return;
   }
-  // Go's Duration.String for >= 1s: [Nh][Nm]N[.fraction]s, fraction without trailing zeros.
-  uint64_t secs = ns / 1000000000;
-  uint64_t frac = ns % 1000000000;
-  const uint64_t hours = secs / 3600;
-  const uint64_t minutes = (secs % 3600) / 60;
-  secs %= 60;
-  if (hours > 0) {
-    append_uint(out, hours);
-    out += 'h';
+  append_go_seconds(out, ns);
+}
+
+void append_go_duration(std::string& out, uint64_t ns) {
+  if (ns == 0) {
+    out += "0s";
+  } else if (ns < 1000) {
+    append_uint(out, ns);
+    out += "ns";
+  } else if (ns < 1000000) {
+    append_decimal(out, ns, 3);
+    out += "\xC2\xB5s";
+  } else if (ns < 1000000000) {
+    append_decimal(out, ns, 6);
+    out += "ms";
+  } else {
+    append_go_seconds(out, ns);
   }
-  if (hours > 0 || minutes > 0) {
-    append_uint(out, minutes);
-    out += 'm';
-  }
-  append_uint(out, secs);
-  if (frac != 0) {
-    char digits[10];
-    std::snprintf(digits, sizeof digits, "%09llu", static_cast<unsigned long long>(frac));
-    size_t len = 9;
-    while (len > 0 && digits[len - 1] == '0') --len;
-    out += '.';
-    out.append(digits, len);
-  }
-  out += 's';
 }
 
 UserGroupNames::UserGroupNames(std::string passwd_path, std::string group_path)

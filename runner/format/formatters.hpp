@@ -27,6 +27,7 @@ void append_file_mode(std::string& out, uint32_t mode);     // Go fs.FileMode(mo
 void append_file_flags(std::string& out, uint32_t flags);   // "O_RDONLY|O_CLOEXEC"
 void append_bytes(std::string& out, uint64_t bytes);        // go-humanize Bytes: "1.2 kB"
 void append_duration(std::string& out, uint64_t ns);        // "12ns", "1.23µs", "1.5s"
+void append_go_duration(std::string& out, uint64_t ns);     // Go Duration.String: "89.770034ms"
 // The 16 bytes of a gadget_ip_addr_t as Go's net.IP prints them: version 4 -> the first four
 // bytes dotted; version 6 -> RFC 5952 text (an IPv4-mapped address dotted); otherwise nothing.
 void append_ip_address(std::string& out, std::string_view bytes, uint8_t version);

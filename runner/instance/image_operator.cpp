@@ -9,6 +9,7 @@
 #include "runner/acquire.hpp"
 #include "runner/instance/instance.hpp"
 #include "runner/instance/operators.hpp"
+#include "runner/stats/operator_settings.hpp"
 #include "util/error.hpp"
 
 namespace ig::runner {
@@ -72,13 +73,15 @@ class ImageOperator : public GadgetOperator {
   void instantiate(GadgetInstance& instance) override {
     instance.gadget() = prepare_gadget(instance.options(), instance.store(),
                                        [&instance](const std::string& l) { instance.warn(l); });
+    PreparedGadget& g = instance.gadget();
+    g.custom_values = stats::take_custom_params(g.image.metadata_yaml, instance.gadget_args());
   }
 };
 
 // An image without an eBPF program runs when gadget.yaml enables operators that ig has
 // (operator.<name>.emitstats); it names the ones it lacks.
 void check_operator_only(const std::string& image, const std::string& metadata_yaml) {
-  static const std::set<std::string> kImplemented = {"process"};
+  static const std::set<std::string> kImplemented = {"process", "ebpf"};
   std::string missing;
   bool runnable = false;
   YAML::Node operators;

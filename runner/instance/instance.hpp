@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ struct PreparedGadget {
   std::vector<GadgetParam> params;
   // BTF of the data sources operators fill (operator-only images); lives as long as they do.
   std::vector<fields::BtfPtr> operator_btfs;
+  // gadget.yaml's params.custom values ("custom.KEY"), from the flags or their defaults.
+  std::map<std::string, std::string> custom_values;
 };
 
 // Acquires the image (pull policy, verification) and reads it. Throws Error.

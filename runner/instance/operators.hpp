@@ -14,6 +14,9 @@ std::unique_ptr<GadgetOperator> make_ebpf_operator();
 // Upstream's process operator (operator.process in gadget.yaml, top_process): every process
 // as the array data source "processes".
 std::unique_ptr<GadgetOperator> make_process_operator();
+// Upstream's eBPF statistics (operator.ebpf.emitstats, bpfstats): every program on the host as
+// the array data source "bpfstats".
+std::unique_ptr<GadgetOperator> make_bpfstats_operator();
 // Container sources, selection (-c, --host) in the kernel or in user space, runtime.* fields.
 std::unique_ptr<GadgetOperator> make_containers_operator();
 // The socket enricher (sockets-map.h) and socket filters in each selected network namespace.

@@ -1,7 +1,7 @@
 #include "runner/fields/synthetic_btf.hpp"
 #include "runner/instance/instance.hpp"
 #include "runner/instance/operators.hpp"
-#include "runner/operators/data_operators.hpp"
+#include "runner/instance/operator_sources.hpp"
 #include "runner/params.hpp"
 #include "runner/stats/operator_settings.hpp"
 #include "runner/stats/processes.hpp"
@@ -36,11 +36,11 @@ struct ProcessRecord {
   size_t cpu_time_str = layout.add_string("cpuTimeStr", 24);
   size_t mntns = layout.add_int("mountnsid", 8, false, "gadget_mntns_id");
 
-  static metadata::Annotations defaults(const std::string& field);
+  static const std::map<std::string, metadata::Annotations>& defaults();
   void write(fields::RecordWriter& out, const stats::ProcessSample& p) const;
 };
 
-metadata::Annotations ProcessRecord::defaults(const std::string& field) {
+const std::map<std::string, metadata::Annotations>& ProcessRecord::defaults() {
   static const std::map<std::string, metadata::Annotations> kDefaults = {
       {"pid", {{"template", "pid"}}},
       {"ppid", {{"template", "ppid"}}},
@@ -69,8 +69,7 @@ metadata::Annotations ProcessRecord::defaults(const std::string& field) {
                       {"description", "Total CPU time, formatted as duration"}}},
       {"mountnsid", {{"template", "mntns_id"}}},
   };
-  const auto it = kDefaults.find(field);
-  return it == kDefaults.end() ? metadata::Annotations{} : it->second;
+  return kDefaults;
 }
 
 void ProcessRecord::write(fields::RecordWriter& out, const stats::ProcessSample& p) const {
@@ -98,17 +97,6 @@ void ProcessRecord::write(fields::RecordWriter& out, const stats::ProcessSample&
   out.put<uint64_t>(mntns, p.mntns);
 }
 
-// The -o/--fields/-F options plus --sort and --max-entries of array data source `ds`.
-OutputOptions array_output_options(GadgetInstance& instance, const std::string& ds) {
-  const RunOptions& options = instance.options();
-  OutputOptions out = output_options_for(ds, options);
-  const auto sort = operators::sort_by_datasource(options.sort, {ds});
-  if (auto it = sort.find(ds); it != sort.end()) out.sort = it->second;
-  const auto limits = operators::max_entries_by_datasource(options.max_entries, {ds});
-  if (auto it = limits.find(ds); it != limits.end()) out.max_entries = it->second;
-  return out;
-}
-
 std::chrono::nanoseconds duration_setting(const std::map<std::string, std::string>& settings, const std::string& key,
                                           std::chrono::nanoseconds fallback) {
   const auto it = settings.find(key);
@@ -126,8 +114,8 @@ class ProcessOperator : public GadgetOperator {
   std::string_view name() const override { return "process"; }
 
   void instantiate(GadgetInstance& instance) override {
-    PreparedGadget& g = instance.gadget();
-    const auto settings = stats::operator_settings(g.image.metadata_yaml, "process", instance.gadget_args());
+    const PreparedGadget& g = instance.gadget();
+    const auto settings = stats::operator_settings(g.image.metadata_yaml, "process", g.custom_values);
     if (auto it = settings.find("emitstats"); it == settings.end() || it->second != "true") return;
     interval_ = duration_setting(settings, "interval", std::chrono::seconds(60));
     if (interval_.count() <= 0) interval_ = std::chrono::seconds(60);
@@ -137,20 +125,7 @@ class ProcessOperator : public GadgetOperator {
       count_ = static_cast<int>(std::strtol(it->second.c_str(), &end, 10));
       if (*end != '\0' || count_ < 0) throw Error(ErrorCode::InvalidArgument, "--count: invalid count \"" + it->second + "\"");
     }
-    g.operator_btfs.push_back(record_.layout.build());
-    metadata::DataSourceMetadata meta;
-    if (const auto* given = datasource_metadata(g.meta, "processes")) meta = *given;
-    for (const char* field : {"pid", "ppid", "comm", "priority", "nice", "cpuUsage", "cpuUsageRelative", "memoryRSS",
-                              "memoryVirtual", "memoryShared", "memoryRelative", "threadCount", "state", "uid",
-                              "startTime", "startTimeStr", "cpuTime", "cpuTimeStr", "mountnsid"}) {
-      auto& annotations = meta.fields[field].annotations;
-      for (auto& [key, value] : ProcessRecord::defaults(field)) annotations.try_emplace(key, value);  // gadget.yaml wins
-    }
-    instance.datasources().push_back(std::make_unique<EventPipeline>(
-        g.operator_btfs.back().get(), "processes", std::vector<std::string>{record_.layout.struct_name()}, &meta,
-        array_output_options(instance, "processes"), instance.sink()));
-    pipeline_ = instance.datasources().back().get();
-    pipeline_->set_array();
+    pipeline_ = &declare_array_source(instance, "processes", record_.layout, ProcessRecord::defaults());
   }
 
   void start(GadgetInstance& instance) override {

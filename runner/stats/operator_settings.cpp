@@ -42,8 +42,17 @@ std::vector<CustomParam> custom_params(const std::string& metadata_yaml) {
   return params;
 }
 
+std::map<std::string, std::string> take_custom_params(const std::string& metadata_yaml,
+                                                      std::vector<std::string>& args) {
+  std::map<std::string, std::string> values;
+  for (const auto& param : custom_params(metadata_yaml)) {
+    values["custom." + param.key] = take_flag(args, param.key).value_or(param.default_value);
+  }
+  return values;
+}
+
 std::map<std::string, std::string> operator_settings(const std::string& metadata_yaml, const std::string& name,
-                                                     std::vector<std::string>& args) {
+                                                     const std::map<std::string, std::string>& values) {
   std::map<std::string, std::string> settings;
   const YAML::Node root = load(metadata_yaml);
   const YAML::Node own = root["operator"] ? root["operator"][name] : YAML::Node();
@@ -51,10 +60,6 @@ std::map<std::string, std::string> operator_settings(const std::string& metadata
     for (const auto& entry : own) {
       if (entry.second.IsScalar()) settings[entry.first.as<std::string>()] = entry.second.Scalar();
     }
-  }
-  std::map<std::string, std::string> values;  // "custom.KEY" -> value
-  for (const auto& param : custom_params(metadata_yaml)) {
-    values["custom." + param.key] = take_flag(args, param.key).value_or(param.default_value);
   }
   static const std::regex kTemplate(R"re(\{\{\s*call\s+\.getParamValue\s+"([^"]+)"\s*\}\})re");
   const YAML::Node custom = root["params"] ? root["params"]["custom"] : YAML::Node();

@@ -18,10 +18,14 @@ struct CustomParam {
 // params.custom of gadget.yaml, in file order.
 std::vector<CustomParam> custom_params(const std::string& metadata_yaml);
 
-// operator.<name>'s scalar settings (key -> text), with the values of the custom params taken
-// out of `args` (--key VALUE; else their default) patched in. Throws Error(InvalidArgument)
-// for bad YAML.
+// The custom params' values ("custom.KEY" -> text), taken out of `args` (--KEY VALUE), else
+// their defaults.
+std::map<std::string, std::string> take_custom_params(const std::string& metadata_yaml,
+                                                      std::vector<std::string>& args);
+
+// operator.<name>'s scalar settings (key -> text), with the custom params' `values` patched in.
+// Throws Error(InvalidArgument) for bad YAML or a patch naming an unknown param.
 std::map<std::string, std::string> operator_settings(const std::string& metadata_yaml, const std::string& name,
-                                                     std::vector<std::string>& args);
+                                                     const std::map<std::string, std::string>& values);
 
 }  // namespace ig::runner::stats

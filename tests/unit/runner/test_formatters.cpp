@@ -112,6 +112,17 @@ TEST(Formatters, Duration) {
   EXPECT_EQ(run(append_duration, uint64_t{60000000000}), "1m0s");
 }
 
+TEST(Formatters, GoDurationString) {
+  // time.Duration(n).String() values.
+  EXPECT_EQ(run(append_go_duration, uint64_t{0}), "0s");
+  EXPECT_EQ(run(append_go_duration, uint64_t{999}), "999ns");
+  EXPECT_EQ(run(append_go_duration, uint64_t{1500}), "1.5\xC2\xB5s");
+  EXPECT_EQ(run(append_go_duration, uint64_t{10595180}), "10.59518ms");
+  EXPECT_EQ(run(append_go_duration, uint64_t{2000000}), "2ms");
+  EXPECT_EQ(run(append_go_duration, uint64_t{61500000000}), "1m1.5s");
+  EXPECT_EQ(run(append_go_duration, uint64_t{3723000000000}), "1h2m3s");
+}
+
 TEST(Formatters, UsersAndGroupsFromFiles) {
   const std::string dir = ::testing::TempDir();
   const std::string passwd = dir + "/ig_test_passwd";

@@ -1,6 +1,7 @@
 // Operator-only data sources: the BTF their records are described with, the process table
 // read from the real /proc, and gadget.yaml's operator settings patched by custom params.
 #include <bpf/btf.h>
+#include <linux/bpf.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 
 #include "runner/fields/field_table.hpp"
 #include "runner/fields/synthetic_btf.hpp"
+#include "runner/stats/bpf_programs.hpp"
 #include "runner/stats/operator_settings.hpp"
 #include "runner/stats/processes.hpp"
 #include "util/error.hpp"
@@ -104,7 +106,8 @@ params:
 
 TEST(OperatorSettings, CustomParamsPatchTheOperatorsSettings) {
   std::vector<std::string> args = {"--interval", "1s", "--other", "x"};
-  const auto settings = stats::operator_settings(kTopProcess, "process", args);
+  const auto values = stats::take_custom_params(kTopProcess, args);
+  const auto settings = stats::operator_settings(kTopProcess, "process", values);
   EXPECT_EQ(settings.at("emitstats"), "true");
   EXPECT_EQ(settings.at("first-interval"), "250ms");
   EXPECT_EQ(settings.at("interval"), "1s");
@@ -117,12 +120,26 @@ TEST(OperatorSettings, CustomParamsPatchTheOperatorsSettings) {
 }
 
 TEST(OperatorSettings, AnUnknownParamInAPatchIsAnError) {
-  std::vector<std::string> args;
   EXPECT_THROW(stats::operator_settings(
                    "params:\n  custom:\n    a:\n      patch:\n        operator:\n          process:\n"
                    "            x: '{{call .getParamValue \"custom.b\"}}'\n",
-                   "process", args),
+                   "process", {}),
                Error);
+}
+
+}  // namespace
+}  // namespace ig::runner
+
+namespace ig::runner {
+namespace {
+
+TEST(ProgramTypeName, AsCiliumEbpfNamesThem) {
+  EXPECT_EQ(stats::program_type_name(BPF_PROG_TYPE_KPROBE), "Kprobe");
+  EXPECT_EQ(stats::program_type_name(BPF_PROG_TYPE_TRACEPOINT), "TracePoint");
+  EXPECT_EQ(stats::program_type_name(BPF_PROG_TYPE_SCHED_CLS), "SchedCLS");
+  EXPECT_EQ(stats::program_type_name(BPF_PROG_TYPE_TRACING), "Tracing");
+  EXPECT_EQ(stats::program_type_name(BPF_PROG_TYPE_LSM), "LSM");
+  EXPECT_EQ(stats::program_type_name(999), "ProgramType(999)");
 }
 
 }  // namespace
