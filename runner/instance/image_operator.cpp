@@ -81,7 +81,7 @@ class ImageOperator : public GadgetOperator {
 // An image without an eBPF program runs when gadget.yaml enables operators that ig has
 // (operator.<name>.emitstats); it names the ones it lacks.
 void check_operator_only(const std::string& image, const std::string& metadata_yaml) {
-  static const std::set<std::string> kImplemented = {"process", "ebpf"};
+  static const std::set<std::string> kImplemented = {"process", "ebpf", "cgroup"};
   std::string missing;
   bool runnable = false;
   YAML::Node operators;

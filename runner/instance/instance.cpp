@@ -75,6 +75,7 @@ GadgetInstance::GadgetInstance(const RunOptions& options, oci::LayoutStore& stor
   operators_.push_back(operators::make_ebpf_operator());
   operators_.push_back(operators::make_process_operator());
   operators_.push_back(operators::make_bpfstats_operator());
+  operators_.push_back(operators::make_cgroup_operator());
   operators_.push_back(operators::make_containers_operator());
   operators_.push_back(operators::make_network_operator());
   operators_.push_back(operators::make_stacks_operator());

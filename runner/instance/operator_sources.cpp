@@ -1,6 +1,8 @@
 #include "runner/instance/operator_sources.hpp"
 
 #include "runner/operators/data_operators.hpp"
+#include "runner/params.hpp"
+#include "util/error.hpp"
 
 namespace ig::runner {
 namespace {
@@ -15,7 +17,49 @@ OutputOptions array_output_options(const RunOptions& options, const std::string&
   return out;
 }
 
+std::chrono::nanoseconds duration_setting(const std::map<std::string, std::string>& settings, const std::string& op,
+                                          const std::string& key, std::chrono::nanoseconds fallback) {
+  const auto it = settings.find(key);
+  if (it == settings.end() || it->second.empty()) return fallback;
+  const auto parsed = parse_go_duration(it->second);
+  if (!parsed) {
+    throw Error(ErrorCode::InvalidArgument, "operator." + op + "." + key + ": invalid duration \"" + it->second + "\"");
+  }
+  return *parsed;
+}
+
 }  // namespace
+
+ReportSchedule::ReportSchedule(const std::map<std::string, std::string>& settings, const std::string& op,
+                               std::chrono::nanoseconds fallback) {
+  interval_ = duration_setting(settings, op, "interval", fallback);
+  if (interval_.count() <= 0) interval_ = fallback;
+  first_interval_ = duration_setting(settings, op, "first-interval", {});
+  if (auto it = settings.find("count"); it != settings.end() && !it->second.empty()) {
+    char* end = nullptr;
+    const long count = std::strtol(it->second.c_str(), &end, 10);
+    if (*end != '\0' || count < 0 || count > INT32_MAX) {
+      throw Error(ErrorCode::InvalidArgument, "--count: invalid count \"" + it->second + "\"");
+    }
+    count_ = static_cast<int>(count);
+  }
+}
+
+void ReportSchedule::start(Clock::time_point now) {
+  first_pending_ = first_interval_.count() > 0;
+  next_ = now + (first_pending_ ? first_interval_ : interval_);
+}
+
+bool ReportSchedule::take(Clock::time_point now) {
+  if (finished() || now < next_) return false;
+  if (first_pending_) {
+    first_pending_ = false;
+  } else {
+    ++reported_;
+  }
+  next_ = now + interval_;
+  return true;
+}
 
 EventPipeline& declare_array_source(GadgetInstance& instance, const std::string& name,
                                     const fields::RecordLayout& layout,

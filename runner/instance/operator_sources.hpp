@@ -3,6 +3,7 @@
 // operator's, so formatters, filters, --sort, --max-entries and outputs apply alike.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -17,5 +18,30 @@ namespace ig::runner {
 EventPipeline& declare_array_source(GadgetInstance& instance, const std::string& name,
                                     const fields::RecordLayout& layout,
                                     const std::map<std::string, metadata::Annotations>& defaults);
+
+// When upstream's statistics operators (process, cgroup) report: a baseline read at start
+// that is not emitted, a report after `first-interval` if set (not counted), then one every
+// `interval`, `count` of them (0: until the run ends).
+class ReportSchedule {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // From operator.<op>'s settings: interval (default `fallback`), first-interval, count.
+  // Throws Error(InvalidArgument) naming a bad value.
+  ReportSchedule(const std::map<std::string, std::string>& settings, const std::string& op,
+                 std::chrono::nanoseconds fallback);
+  void start(Clock::time_point now);
+  // Whether a report is due at `now`; if so it is counted and the next one scheduled.
+  bool take(Clock::time_point now);
+  bool finished() const { return count_ > 0 && reported_ >= count_; }
+  Clock::time_point next() const { return finished() ? Clock::time_point::max() : next_; }
+
+ private:
+  std::chrono::nanoseconds interval_{};
+  std::chrono::nanoseconds first_interval_{};
+  int count_ = 0;
+  int reported_ = 0;
+  bool first_pending_ = false;
+  Clock::time_point next_{};
+};
 
 }  // namespace ig::runner

@@ -17,6 +17,9 @@ std::unique_ptr<GadgetOperator> make_process_operator();
 // Upstream's eBPF statistics (operator.ebpf.emitstats, bpfstats): every program on the host as
 // the array data source "bpfstats".
 std::unique_ptr<GadgetOperator> make_bpfstats_operator();
+// Upstream's cgroup operator (operator.cgroup.emitstats, top_cpu_throttle): CPU-limited cgroup
+// v2 groups and their throttling as the array data source "cgroups".
+std::unique_ptr<GadgetOperator> make_cgroup_operator();
 // Container sources, selection (-c, --host) in the kernel or in user space, runtime.* fields.
 std::unique_ptr<GadgetOperator> make_containers_operator();
 // The socket enricher (sockets-map.h) and socket filters in each selected network namespace.

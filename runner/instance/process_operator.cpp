@@ -1,8 +1,9 @@
+#include <optional>
+
 #include "runner/fields/synthetic_btf.hpp"
 #include "runner/instance/instance.hpp"
 #include "runner/instance/operators.hpp"
 #include "runner/instance/operator_sources.hpp"
-#include "runner/params.hpp"
 #include "runner/stats/operator_settings.hpp"
 #include "runner/stats/processes.hpp"
 #include "runner/format/text.hpp"
@@ -97,15 +98,6 @@ void ProcessRecord::write(fields::RecordWriter& out, const stats::ProcessSample&
   out.put<uint64_t>(mntns, p.mntns);
 }
 
-std::chrono::nanoseconds duration_setting(const std::map<std::string, std::string>& settings, const std::string& key,
-                                          std::chrono::nanoseconds fallback) {
-  const auto it = settings.find(key);
-  if (it == settings.end() || it->second.empty()) return fallback;
-  const auto parsed = parse_go_duration(it->second);
-  if (!parsed) throw Error(ErrorCode::InvalidArgument, "operator.process." + key + ": invalid duration \"" + it->second + "\"");
-  return *parsed;
-}
-
 // Upstream's process operator (gadget.yaml `operator.process.emitstats: true`, as top_process):
 // the array data source "processes", every process once a first read has given CPU usage a
 // baseline, after first-interval, then every interval, `count` times (0: until the end).
@@ -117,14 +109,7 @@ class ProcessOperator : public GadgetOperator {
     const PreparedGadget& g = instance.gadget();
     const auto settings = stats::operator_settings(g.image.metadata_yaml, "process", g.custom_values);
     if (auto it = settings.find("emitstats"); it == settings.end() || it->second != "true") return;
-    interval_ = duration_setting(settings, "interval", std::chrono::seconds(60));
-    if (interval_.count() <= 0) interval_ = std::chrono::seconds(60);
-    first_interval_ = duration_setting(settings, "first-interval", {});
-    if (auto it = settings.find("count"); it != settings.end() && !it->second.empty()) {
-      char* end = nullptr;
-      count_ = static_cast<int>(std::strtol(it->second.c_str(), &end, 10));
-      if (*end != '\0' || count_ < 0) throw Error(ErrorCode::InvalidArgument, "--count: invalid count \"" + it->second + "\"");
-    }
+    schedule_.emplace(settings, "process", std::chrono::seconds(60));
     pipeline_ = &declare_array_source(instance, "processes", record_.layout, ProcessRecord::defaults());
   }
 
@@ -132,25 +117,16 @@ class ProcessOperator : public GadgetOperator {
     if (!pipeline_) return;
     instance.enrich_without_program();
     table_.read();  // the baseline of CPU usage; upstream does not emit it
-    next_ = Clock::now() + (first_interval_.count() > 0 ? first_interval_ : interval_);
-    first_pending_ = first_interval_.count() > 0;
+    schedule_->start(Clock::now());
   }
 
   Clock::time_point tick(GadgetInstance&, Clock::time_point now) override {
-    if (!pipeline_ || !has_work()) return kNever;
-    if (now >= next_) {
-      emit();
-      if (first_pending_) {
-        first_pending_ = false;  // the first interval's report does not count
-      } else {
-        ++emitted_;
-      }
-      next_ = now + interval_;
-    }
-    return has_work() ? next_ : kNever;
+    if (!pipeline_) return kNever;
+    if (schedule_->take(now)) emit();
+    return schedule_->next();
   }
 
-  bool has_work() const override { return pipeline_ != nullptr && (count_ == 0 || emitted_ < count_); }
+  bool has_work() const override { return pipeline_ != nullptr && !schedule_->finished(); }
 
  private:
   void emit() {
@@ -166,12 +142,7 @@ class ProcessOperator : public GadgetOperator {
   ProcessRecord record_;
   stats::ProcessTable table_;
   EventPipeline* pipeline_ = nullptr;
-  std::chrono::nanoseconds interval_{};
-  std::chrono::nanoseconds first_interval_{};
-  int count_ = 0;
-  int emitted_ = 0;
-  bool first_pending_ = false;
-  Clock::time_point next_{};
+  std::optional<ReportSchedule> schedule_;
 };
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -13,6 +15,7 @@
 #include "runner/fields/field_table.hpp"
 #include "runner/fields/synthetic_btf.hpp"
 #include "runner/stats/bpf_programs.hpp"
+#include "runner/stats/cgroups.hpp"
 #include "runner/stats/operator_settings.hpp"
 #include "runner/stats/processes.hpp"
 #include "util/error.hpp"
@@ -140,6 +143,49 @@ TEST(ProgramTypeName, AsCiliumEbpfNamesThem) {
   EXPECT_EQ(stats::program_type_name(BPF_PROG_TYPE_TRACING), "Tracing");
   EXPECT_EQ(stats::program_type_name(BPF_PROG_TYPE_LSM), "LSM");
   EXPECT_EQ(stats::program_type_name(999), "ProgramType(999)");
+}
+
+}  // namespace
+}  // namespace ig::runner
+
+namespace ig::runner {
+namespace {
+
+TEST(Cgroups, FindsTheCgroup2Mount) {
+  const std::string mountinfo =
+      "30 25 0:26 / /sys/fs/cgroup/cpu rw,relatime shared:9 - cgroup cgroup rw,cpu\n"
+      "31 25 0:27 / /sys/fs/cgroup/unified rw,relatime shared:10 - cgroup2 cgroup2 rw\n";
+  EXPECT_EQ(stats::cgroup2_mount(mountinfo), "/sys/fs/cgroup/unified");
+  EXPECT_EQ(stats::cgroup2_mount("30 25 0:26 / /x rw - cgroup cgroup rw,cpu\n"), "");
+}
+
+TEST(Cgroups, ReadsLimitedGroupsOfProcesses) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "ig-cgroups-test";
+  std::filesystem::remove_all(dir);
+  const auto write = [](const std::filesystem::path& path, const std::string& text) {
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+  };
+  write(dir / "proc/10/cgroup", "1:name=systemd:/x\n0::/limited\n");
+  write(dir / "proc/11/cgroup", "0::/free\n");
+  write(dir / "proc/12/cgroup", "0::/limited\n");
+  write(dir / "cg/limited/cpu.max", "10000 100000\n");
+  write(dir / "cg/limited/cpu.stat", "usage_usec 5\nnr_periods 40\nnr_throttled 30\nthrottled_usec 2500\n");
+  write(dir / "cg/limited/cpu.pressure", "some avg10=12.50 avg60=3.25 avg300=1.00 total=9\nfull avg10=0.00\n");
+  write(dir / "cg/free/cpu.max", "max 100000\n");
+  write(dir / "cg/free/cpu.stat", "nr_periods 0\n");
+  const auto groups = stats::limited_cgroups((dir / "proc").string(), (dir / "cg").string());
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].path, "/limited");
+  EXPECT_EQ(groups[0].quota_usec, 10000);
+  EXPECT_EQ(groups[0].period_usec, 100000u);
+  EXPECT_EQ(groups[0].nr_periods, 40u);
+  EXPECT_EQ(groups[0].nr_throttled, 30u);
+  EXPECT_EQ(groups[0].throttled_usec, 2500u);
+  EXPECT_TRUE(groups[0].psi);
+  EXPECT_DOUBLE_EQ(groups[0].psi_some_avg10, 12.5);
+  EXPECT_DOUBLE_EQ(groups[0].psi_some_avg60, 3.25);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
