@@ -339,7 +339,13 @@ BootClock::BootClock() : offset_ns_(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BO
 
 int64_t BootClock::to_wall(uint64_t boot_ns) const {
   if (boot_ns == 0) return clock_ns(CLOCK_REALTIME);
-  return static_cast<int64_t>(boot_ns) + offset_ns_;
+  // A record's timestamp is whatever the program wrote: saturate rather than overflow.
+  int64_t wall = 0;
+  if (boot_ns > static_cast<uint64_t>(INT64_MAX) ||
+      __builtin_add_overflow(static_cast<int64_t>(boot_ns), offset_ns_, &wall)) {
+    return INT64_MAX;
+  }
+  return wall;
 }
 
 void append_ip_address(std::string& out, std::string_view bytes, uint8_t version) {

@@ -214,5 +214,13 @@ TEST(Formatters, BootClockAddsOffset) {
   EXPECT_GT(now, int64_t{1600000000} * 1000000000);
 }
 
+// fuzz_events found it: a record's garbage timestamp overflowed the addition (UBSan).
+TEST(Formatters, BootClockSaturatesGarbageTimestamps) {
+  const BootClock clock(INT64_C(1796607023650348870));
+  EXPECT_EQ(clock.to_wall(UINT64_C(7740398493674204011)), INT64_MAX);
+  EXPECT_EQ(clock.to_wall(UINT64_MAX), INT64_MAX);
+  EXPECT_EQ(BootClock(-10).to_wall(15), 5);
+}
+
 }  // namespace
 }  // namespace ig::runner::format
