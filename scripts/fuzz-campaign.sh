@@ -45,7 +45,7 @@ done
   echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "Not fuzzed yet: event records decoded against a gadget's BTF (runner/fields), and"
-  echo "registries.conf / credential files (local configuration, not remote input)."
+  echo "fuzz_events decodes records against the test structs' BTF, not every catalogue gadget's."
+  echo "Not fuzzed: registries.conf and credential files (local configuration, not remote input)."
 } > "$results"
 echo "wrote $results" >&2
