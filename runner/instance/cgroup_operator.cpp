@@ -1,18 +1,15 @@
-#include <fstream>
 #include <map>
-#include <sstream>
-#include <optional>
 
 #include "runner/instance/instance.hpp"
 #include "runner/instance/operator_sources.hpp"
 #include "runner/instance/operators.hpp"
 #include "runner/stats/cgroups.hpp"
 #include "runner/stats/operator_settings.hpp"
+#include "runner/stats/read_text.hpp"
 
 namespace ig::runner {
 namespace {
 
-using Clock = GadgetOperator::Clock;
 
 // One cgroup's record, with upstream's field names, kinds and column annotations; durations
 // in ns for the gadget_duration formatter.
@@ -59,7 +56,7 @@ struct CgroupRecord {
 // Upstream's cgroup operator (gadget.yaml `operator.cgroup.emitstats: true`, as
 // top_cpu_throttle): the array data source "cgroups", one row per CPU-limited cgroup v2 group
 // that ran during the reporting period, with the period's throttling.
-class CgroupOperator : public GadgetOperator {
+class CgroupOperator : public ReportingOperator {
  public:
   std::string_view name() const override { return "cgroup"; }
 
@@ -68,28 +65,13 @@ class CgroupOperator : public GadgetOperator {
     const auto settings = stats::operator_settings(g.image.metadata_yaml, "cgroup", g.custom_values);
     if (auto it = settings.find("emitstats"); it == settings.end() || it->second != "true") return;
     schedule_.emplace(settings, "cgroup", std::chrono::seconds(5));
-    mount_ = stats::cgroup2_mount(read_file("/proc/self/mountinfo"));
+    mount_ = stats::cgroup2_mount(stats::read_text("/proc/self/mountinfo"));
     if (mount_.empty()) instance.warn("no cgroup v2 file system is mounted: top_cpu_throttle has nothing to report");
     pipeline_ = &declare_array_source(instance, "cgroups", record_.layout, CgroupRecord::defaults());
   }
 
-  void start(GadgetInstance& instance) override {
-    if (!pipeline_) return;
-    instance.enrich_without_program();
-    previous_ = read();  // the baseline the first report's deltas count from
-    schedule_->start(Clock::now());
-  }
-
-  Clock::time_point tick(GadgetInstance&, Clock::time_point now) override {
-    if (!pipeline_) return kNever;
-    if (schedule_->take(now)) emit();
-    return schedule_->next();
-  }
-
-  bool has_work() const override { return pipeline_ != nullptr && !schedule_->finished(); }
-
  private:
-  static std::string read_file(const std::string& path);
+  void baseline() override { previous_ = read(); }
 
   std::map<std::string, stats::CgroupSample> read() const {
     std::map<std::string, stats::CgroupSample> by_path;
@@ -98,7 +80,7 @@ class CgroupOperator : public GadgetOperator {
     return by_path;
   }
 
-  void emit() {
+  void report() override {
     auto current = read();
     fields::RecordWriter record(record_.layout.size());
     pipeline_->begin_batch();
@@ -132,16 +114,7 @@ class CgroupOperator : public GadgetOperator {
   CgroupRecord record_;
   std::string mount_;
   std::map<std::string, stats::CgroupSample> previous_;
-  EventPipeline* pipeline_ = nullptr;
-  std::optional<ReportSchedule> schedule_;
 };
-
-std::string CgroupOperator::read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 }  // namespace
 

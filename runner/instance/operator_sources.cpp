@@ -61,6 +61,19 @@ bool ReportSchedule::take(Clock::time_point now) {
   return true;
 }
 
+void ReportingOperator::start(GadgetInstance& instance) {
+  if (!pipeline_) return;
+  instance.enrich_without_program();
+  baseline();
+  schedule_->start(Clock::now());
+}
+
+GadgetOperator::Clock::time_point ReportingOperator::tick(GadgetInstance&, Clock::time_point now) {
+  if (!pipeline_) return kNever;
+  if (schedule_->take(now)) report();
+  return schedule_->next();
+}
+
 EventPipeline& declare_array_source(GadgetInstance& instance, const std::string& name,
                                     const fields::RecordLayout& layout,
                                     const std::map<std::string, metadata::Annotations>& defaults) {

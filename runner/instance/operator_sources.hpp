@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "metadata/gadget_metadata.hpp"
@@ -42,6 +43,22 @@ class ReportSchedule {
   int reported_ = 0;
   bool first_pending_ = false;
   Clock::time_point next_{};
+};
+
+// The life of the process and cgroup operators: instantiate() declares the data source and
+// the schedule when gadget.yaml enables the operator; at start a baseline read; then reports.
+class ReportingOperator : public GadgetOperator {
+ public:
+  void start(GadgetInstance& instance) override;
+  Clock::time_point tick(GadgetInstance& instance, Clock::time_point now) override;
+  bool has_work() const override { return pipeline_ != nullptr && !schedule_->finished(); }
+
+ protected:
+  virtual void baseline() = 0;  // what the first report's deltas count from
+  virtual void report() = 0;    // one batch into pipeline_
+
+  EventPipeline* pipeline_ = nullptr;  // null: the operator is off for this image
+  std::optional<ReportSchedule> schedule_;
 };
 
 }  // namespace ig::runner

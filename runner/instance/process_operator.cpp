@@ -1,5 +1,3 @@
-#include <optional>
-
 #include "runner/fields/synthetic_btf.hpp"
 #include "runner/instance/instance.hpp"
 #include "runner/instance/operators.hpp"
@@ -12,7 +10,6 @@
 namespace ig::runner {
 namespace {
 
-using Clock = GadgetOperator::Clock;
 
 // The record of one process, with upstream's field names, kinds and column annotations.
 struct ProcessRecord {
@@ -101,7 +98,7 @@ void ProcessRecord::write(fields::RecordWriter& out, const stats::ProcessSample&
 // Upstream's process operator (gadget.yaml `operator.process.emitstats: true`, as top_process):
 // the array data source "processes", every process once a first read has given CPU usage a
 // baseline, after first-interval, then every interval, `count` times (0: until the end).
-class ProcessOperator : public GadgetOperator {
+class ProcessOperator : public ReportingOperator {
  public:
   std::string_view name() const override { return "process"; }
 
@@ -113,23 +110,10 @@ class ProcessOperator : public GadgetOperator {
     pipeline_ = &declare_array_source(instance, "processes", record_.layout, ProcessRecord::defaults());
   }
 
-  void start(GadgetInstance& instance) override {
-    if (!pipeline_) return;
-    instance.enrich_without_program();
-    table_.read();  // the baseline of CPU usage; upstream does not emit it
-    schedule_->start(Clock::now());
-  }
-
-  Clock::time_point tick(GadgetInstance&, Clock::time_point now) override {
-    if (!pipeline_) return kNever;
-    if (schedule_->take(now)) emit();
-    return schedule_->next();
-  }
-
-  bool has_work() const override { return pipeline_ != nullptr && !schedule_->finished(); }
-
  private:
-  void emit() {
+  void baseline() override { table_.read(); }  // CPU usage counts from it; upstream does not emit it
+
+  void report() override {
     fields::RecordWriter record(record_.layout.size());
     pipeline_->begin_batch();
     for (const auto& p : table_.read()) {
@@ -141,8 +125,6 @@ class ProcessOperator : public GadgetOperator {
 
   ProcessRecord record_;
   stats::ProcessTable table_;
-  EventPipeline* pipeline_ = nullptr;
-  std::optional<ReportSchedule> schedule_;
 };
 
 }  // namespace

@@ -1,22 +1,15 @@
 #include "runner/stats/cgroups.hpp"
+#include "runner/stats/read_text.hpp"
 
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
 namespace ig::runner::stats {
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The "0::/path" line of /proc/PID/cgroup: the process's cgroup v2 group.
 std::string v2_group(const std::string& cgroup_file) {

@@ -1,4 +1,5 @@
 #include "runner/stats/processes.hpp"
+#include "runner/stats/read_text.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace ig::runner::stats {
@@ -14,13 +14,6 @@ namespace {
 
 // Linux reports /proc times in USER_HZ, 100 on every architecture ig supports.
 constexpr double kTicksPerSecond = 100;
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 uint64_t number_after(const std::string& text, const std::string& prefix) {
   const auto at = text.find("\n" + prefix);

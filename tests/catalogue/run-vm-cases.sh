@@ -25,9 +25,15 @@ for gadget in "${gadgets[@]}"; do
     { cat "$tmp/build.log" >&2; echo "building $gadget failed" >&2; exit 1; }
 done
 
+# Workload helpers the VM lacks (it has busybox, bash and jq), built here.
+helpers=()
+for helper in "$here"/helpers/*.c; do
+  helpers+=("$tmp/$(basename "$helper" .c)")
+  gcc -O2 -o "${helpers[-1]}" "$helper" || { echo "building $helper failed" >&2; exit 1; }
+done
 IG_VM_PAYLOAD=$here/vm-payload.sh IG_VM_EXTRA_DIR=$here IG_TEST_QEMU_TIMEOUT=500 \
   "$here/../vm/vm-run.sh" "$label" "$tmp/vm" "$tmp/store" -- \
-  "$IG" "$(command -v bash)" "$(command -v jq)" ||
+  "$IG" "$(command -v bash)" "$(command -v jq)" "${helpers[@]}" ||
   { tail -n 40 "$tmp/vm/console.log" >&2; echo "(work files kept in $tmp)" >&2; exit 1; }
 
 failed=()
