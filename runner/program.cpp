@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "runner/uprobes/library.hpp"
+#include "runner/uprobes/usdt.hpp"
 #include "util/debug.hpp"
 
 namespace ig::runner {
@@ -344,13 +345,33 @@ void GadgetProgram::load() {
 }
 
 // "uprobe/libc:malloc": upstream's form naming a library, not a path, which libbpf's
-// automatic attach cannot resolve. Returns {library, function}, or nothing for other sections.
+// automatic attach cannot resolve; "usdt/libc:provider:name" (or a path for the library), as
+// upstream attaches USDT probes. Returns {library, function or provider:name}, or nothing for
+// other sections.
 std::optional<std::pair<std::string, std::string>> library_probe(const std::string& kind,
                                                                  const std::string& target) {
-  if (kind != "uprobe" && kind != "uretprobe") return std::nullopt;
+  if (kind != "uprobe" && kind != "uretprobe" && kind != "usdt") return std::nullopt;
   const size_t colon = target.find(':');
-  if (colon == std::string::npos || colon == 0 || target.find('/') < colon) return std::nullopt;
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  if (kind != "usdt" && target.find('/') < colon) return std::nullopt;  // a path: libbpf's own
   return std::make_pair(target.substr(0, colon), target.substr(colon + 1));
+}
+
+// Where `probe` attaches in the open file `path`: the function's symbol (offset 0 with
+// func_name) for uprobes, each USDT location for usdt sections.
+struct ProbeSite {
+  uint64_t offset = 0;
+  uint64_t ref_ctr_offset = 0;
+};
+std::vector<ProbeSite> probe_sites(const std::string& section, int fd, const std::string& probe) {
+  if (!section.starts_with("usdt")) return {ProbeSite{}};
+  const size_t colon = probe.find(':');
+  if (colon == std::string::npos) return {};
+  std::vector<ProbeSite> sites;
+  for (const auto& at : uprobes::find_usdt(fd, probe.substr(0, colon), probe.substr(colon + 1))) {
+    sites.push_back({at.offset, at.semaphore});
+  }
+  return sites;
 }
 
 void GadgetProgram::attach_library_probe(struct bpf_program* prog, const std::string& library,
@@ -359,41 +380,55 @@ void GadgetProgram::attach_library_probe(struct bpf_program* prog, const std::st
                                          std::vector<std::string>& notes) {
   const std::string section = bpf_program__section_name(prog);
   size_t found = 0;
+  const bool usdt = section.starts_with("usdt");
   for (const auto& root : roots) {
-    const std::optional<std::string> path = uprobes::find_library(root, library);
+    const std::optional<std::string> path =
+        library.starts_with("/") ? std::optional<std::string>(library) : uprobes::find_library(root, library);
     if (!path) continue;
     const UniqueFd fd = uprobes::open_in_root(root, *path);
     struct stat st;
     if (fd.get() < 0 || fstat(fd.get(), &st) != 0) continue;
     ++found;
     if (!probed_files_.insert({section, st.st_dev, st.st_ino}).second) continue;
-    // By file, for every process mapping it (pid -1); the kernel side filters by container.
-    const std::string by_fd = "/proc/self/fd/" + std::to_string(fd.get());
-    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = section.starts_with("uretprobe"),
-                .func_name = function.c_str());
-    take_log();
-    struct bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, by_fd.c_str(), 0, &opts);
-    if (!link && errno == ENOENT) {
-      // A function this build of the library does not export (upstream's trace_ssl probes
-      // static libcrypto functions): the other probes still attach, as upstream's do.
-      take_log();
-      notes.push_back(section + ": " + root + *path + " has no symbol " + function +
-                      ": not attached");
+    const auto sites = probe_sites(section, fd.get(), function);
+    if (sites.empty()) {
+      notes.push_back(section + ": " + root + *path + " has no USDT probe " + function + ": not attached");
       continue;
     }
-    if (!link) {
-      const int err = errno;
-      take_log();
-      throw ProgramFailure(
-          "attaching " + section + " to " + root + *path + " failed: " + error_text(err),
-          bpf_program__name(prog), section, err, false);
-    }
-    links_.emplace_back(link);
+    for (const auto& site : sites) attach_probe_site(prog, fd.get(), usdt ? nullptr : function.c_str(), site.offset,
+                                                     site.ref_ctr_offset, root + *path, notes);
   }
   if (found == 0) {
-    notes.push_back(section + ": no " + library + ".so* in the traced file systems (" +
-                    std::to_string(roots.size()) + "): not attached");
+    notes.push_back(section + ": no " + library + (library.starts_with("/") ? "" : ".so*") +
+                    " in the traced file systems (" + std::to_string(roots.size()) + "): not attached");
   }
+}
+
+// One uprobe by file, for every process mapping it (pid -1); the kernel side filters by
+// container.
+void GadgetProgram::attach_probe_site(struct bpf_program* prog, int fd, const char* function, uint64_t offset,
+                                      uint64_t ref_ctr_offset, const std::string& file,
+                                      std::vector<std::string>& notes) {
+  const std::string section = bpf_program__section_name(prog);
+  const std::string by_fd = "/proc/self/fd/" + std::to_string(fd);
+  LIBBPF_OPTS(bpf_uprobe_opts, opts, .ref_ctr_offset = ref_ctr_offset,
+              .retprobe = section.starts_with("uretprobe"), .func_name = function);
+  take_log();
+  struct bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, by_fd.c_str(), offset, &opts);
+  if (!link && errno == ENOENT && function != nullptr) {
+    // A function this build of the library does not export (upstream's trace_ssl probes
+    // static libcrypto functions): the other probes still attach, as upstream's do.
+    take_log();
+    notes.push_back(section + ": " + file + " has no symbol " + function + ": not attached");
+    return;
+  }
+  if (!link) {
+    const int err = errno;
+    take_log();
+    throw ProgramFailure("attaching " + section + " to " + file + " failed: " + error_text(err),
+                         bpf_program__name(prog), section, err, false);
+  }
+  links_.emplace_back(link);
 }
 
 // Samples as gadget.yaml's programs.NAME.perf and .sampler say, on every online CPU.

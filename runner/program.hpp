@@ -122,6 +122,9 @@ class GadgetProgram {
   void attach_library_probe(struct bpf_program* prog, const std::string& library,
                             const std::string& function, const std::vector<std::string>& roots,
                             std::vector<std::string>& notes);
+  // `function`: the symbol for uprobes (offset 0), null for a USDT location at `offset`.
+  void attach_probe_site(struct bpf_program* prog, int fd, const char* function, uint64_t offset,
+                         uint64_t ref_ctr_offset, const std::string& file, std::vector<std::string>& notes);
 
   ObjectPtr object_;
   std::map<std::string, PerfSampler> perf_samplers_;

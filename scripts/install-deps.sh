@@ -23,6 +23,8 @@ packages=(
   iptables iproute2
   # catalogue cases: a TLS client that links libssl and waits for its answer (trace_ssl)
   curl
+  # e2e: a program with USDT probes (<sys/sdt.h>)
+  systemtap-sdt-dev
   # tests: the completion scripts in the shells they are for
   bash-completion zsh fish
   # bench/events: the peer it measures ig against
