@@ -4,7 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <ctime>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <tuple>
@@ -13,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/container_flags.hpp"
+#include "runner/format/text.hpp"
 #include "util/error.hpp"
 
 namespace ig::cli {
@@ -38,14 +39,11 @@ nlohmann::json container_json(const Container& c) {
 
 // Go's time.RFC3339 in local time, as upstream stamps watch events.
 std::string rfc3339_now() {
-  std::time_t now = std::time(nullptr);
-  std::tm local = {};
-  localtime_r(&now, &local);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", &local);
-  std::string stamp = text;
-  if (stamp.ends_with("+0000")) return stamp.substr(0, stamp.size() - 5) + "Z";
-  return stamp.insert(stamp.size() - 2, ":");
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  std::string stamp;
+  runner::format::append_go_time(stamp, std::chrono::duration_cast<std::chrono::nanoseconds>(now).count(),
+                                 "2006-01-02T15:04:05Z07:00");
+  return stamp;
 }
 
 std::string padded(const std::string& text, size_t width) {
