@@ -28,7 +28,7 @@ void add_run_command(CLI::App& app, Configuration& config) {
   // Not a configuration key upstream (its cli operator has no global flags); ours.
   config.bind(*cmd,
               cmd->add_option("-o,--output", options->output,
-                              "Output mode: columns, json, jsonpretty, yaml, none (or ds:mode,...)")
+                              "Output mode: columns, json, jsonpretty, yaml, pcap-ng, none (or ds:mode,...)")
                   ->delimiter(',')
                   ->default_str("columns"),
               "operator.cli.output");

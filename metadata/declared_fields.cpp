@@ -10,10 +10,12 @@
 namespace ig::metadata {
 namespace {
 
-std::set<std::string> field_names(const struct btf* btf, const std::vector<std::string>& structs) {
+// With the data source's metadata: ebpf.rest.name adds the bytes after the struct.
+std::set<std::string> field_names(const struct btf* btf, const std::vector<std::string>& structs,
+                                  const DataSourceMetadata& meta) {
   std::set<std::string> names;
   for (const auto& s : structs)
-    for (const auto& field : event_fields(btf, s)) names.insert(field.full_name);
+    for (const auto& field : event_fields(btf, s, &meta)) names.insert(field.full_name);
   return names;
 }
 
@@ -43,7 +45,7 @@ std::vector<UnprovidedEntry> unprovided_entries(const GadgetMetadata& meta,
       out.push_back({ds_name, "", ""});
       continue;
     }
-    const std::set<std::string> names = field_names(btf, it->second);
+    const std::set<std::string> names = field_names(btf, it->second, ds);
     const std::string looked_in = it->second.empty() ? "its map" : "struct " + it->second.front();
     for (const auto& [field, _] : ds.fields) {
       if (!names.contains(field) && !is_operator_field(field))

@@ -299,7 +299,21 @@ std::vector<FieldSchema> event_fields(const struct btf* btf, const std::string& 
   const btf_type* t = btf__type_by_id(btf, static_cast<uint32_t>(id));
   Walker walker(btf, meta);
   walker.walk(t, "", 0);
-  return walker.take();
+  std::vector<FieldSchema> fields = walker.take();
+  const auto rest = meta ? meta->annotations.find("ebpf.rest.name") : Annotations::const_iterator{};
+  if (meta && rest != meta->annotations.end() && !rest->second.empty()) {
+    FieldSchema f;
+    f.full_name = rest->second;
+    f.kind = FieldKind::Bytes;
+    f.offset = t->size;
+    f.rest = true;
+    if (auto len = meta->annotations.find("ebpf.rest.len"); len != meta->annotations.end()) {
+      f.source = len->second;
+    }
+    f.order = static_cast<int>(fields.size());
+    fields.push_back(std::move(f));
+  }
+  return fields;
 }
 
 std::vector<FieldSchema> event_fields(const struct btf* btf, const std::string& struct_name) {

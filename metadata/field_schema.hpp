@@ -61,6 +61,9 @@ struct FieldSchema {
   std::string source;                     // for Formatted fields: full name of the raw field
   std::string aux;  // a second input (IpAddr: the version, Endpoint: the port)
   int depth = 0;    // number of dots in full_name
+  // The bytes after the struct in the record (annotation ebpf.rest.name; a packet's payload),
+  // as many as the `source` field says (ebpf.rest.len) when it is set.
+  bool rest = false;
 };
 
 // Walks `struct_name` in `btf`. Members whose name starts with "__" are skipped (upstream rule).

@@ -91,7 +91,9 @@ struct EventPipeline::Impl {
     const auto& fields = table.fields();
     for (size_t i = 0; i < fields.size(); ++i) {
       const auto k = fields[i].schema.kind;
-      if (!fields[i].operator_field && k != FieldKind::Struct && k != FieldKind::Formatted) {
+      if (fields[i].schema.rest) {
+        rest_fields.emplace_back(static_cast<int>(i), rest_length_field(fields[i].schema));
+      } else if (!fields[i].operator_field && k != FieldKind::Struct && k != FieldKind::Formatted) {
         members.push_back(static_cast<int>(i));
       }
     }
@@ -122,12 +124,28 @@ struct EventPipeline::Impl {
     if (options.max_entries) add(operators::make_limit(*options.max_entries));
   }
 
+  int rest_length_field(const metadata::FieldSchema& rest) const {
+    if (rest.source.empty()) return -1;
+    const int index = table.find(rest.source);
+    if (index < 0 || table.fields()[index].schema.kind != FieldKind::Uint) {
+      throw Error(ErrorCode::InvalidArgument, "data source " + name + ": ebpf.rest.len \"" +
+                                                  rest.source + "\" is no unsigned field");
+    }
+    return index;
+  }
+
   void decode(const void* data, size_t size) {
     const size_t n = std::min(size, struct_size);
     std::memcpy(record.data(), data, n);
     if (n < struct_size) std::memset(record.data() + n, 0, struct_size - n);
     const auto& fields = table.fields();
     for (int index : members) decode_member(fields[index].schema, record.data(), row[index]);
+    // What follows the struct (bpf_perf_event_output's packet bytes), up to the length field.
+    for (const auto& [index, length] : rest_fields) {
+      size_t count = size - n;
+      if (length >= 0) count = std::min<size_t>(count, row[length].u);
+      row[index].s.assign(static_cast<const char*>(data) + n, count);
+    }
   }
 
   bool run_chain() {
@@ -151,6 +169,7 @@ struct EventPipeline::Impl {
   std::vector<unsigned char> record;
   output::Row row;
   std::vector<int> members;  // fields decoded from the record
+  std::vector<std::pair<int, int>> rest_fields;  // the bytes after the struct, its length field
   bool array = false;
   std::vector<output::Row> batch;  // an array data source's rows until end_batch()
   std::optional<output::HistogramPrinter> histograms;  // metrics.print: text instead of rows

@@ -21,6 +21,7 @@
 #include <thread>
 #include <utility>
 
+#include "runner/network/filter_injection.hpp"
 #include "runner/uprobes/library.hpp"
 #include "runner/uprobes/usdt.hpp"
 #include "util/debug.hpp"
@@ -185,6 +186,7 @@ std::vector<VariantGroup> group_variants(const std::vector<ProgramSection>& prog
 ObjectPtr open_object(const std::string& elf, const std::string& name,
                       const std::string& core_btf_path) {
   install_print();
+  network::register_classifier_sections();
   take_log();
   LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name.c_str(),
               .btf_custom_path = core_btf_path.empty() ? nullptr : core_btf_path.c_str());
@@ -460,10 +462,12 @@ std::vector<std::string> GadgetProgram::attach(const std::vector<std::string>& u
     if (!bpf_program__autoload(prog)) continue;
     std::string section = bpf_program__section_name(prog);
     auto [kind, target] = split_section(section);
-    // Iterators run on demand, socket filters are attached per network namespace by the
-    // network operator, and this section only keeps helpers in the object.
+    // Iterators run on demand, socket filters and classifiers are attached per network
+    // namespace or interface by the network operator, and this section only keeps helpers in
+    // the object.
     if (kind == "iter" || kind == "iter.s" || section == "kprobe/gadget_program_disabled" ||
-        bpf_program__type(prog) == BPF_PROG_TYPE_SOCKET_FILTER)
+        bpf_program__type(prog) == BPF_PROG_TYPE_SOCKET_FILTER ||
+        bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS)
       continue;
     if (kind == "perf_event") {
       attach_perf_event(prog, target.empty() ? bpf_program__name(prog) : target);

@@ -11,6 +11,7 @@
 
 #include "runner/instance/instance.hpp"
 #include "runner/instance/sink.hpp"
+#include "runner/network/tc_attach.hpp"
 #include "runner/params.hpp"
 #include "runner/pipeline.hpp"
 #include "runner/stats/operator_settings.hpp"
@@ -99,6 +100,9 @@ std::string describe_gadget(const RunOptions& options, oci::LayoutStore& store) 
            "  --map-fetch-count int  Number of map fetch cycles, 0 for unlimited (default "
            "\"0\")\n";
   }
+  for (const auto& [flag, description] : network::classifier_flags(g.spec.get())) {
+    out << "  --" << flag << " string  " << description << " (default \"\")\n";
+  }
   const struct btf* btf = bpf_object__btf(g.spec.get());
   StringSink unused;
   const auto describe = [&](const std::string& name, const std::vector<std::string>& structs) {
@@ -130,6 +134,7 @@ std::vector<std::string> gadget_flags(const RunOptions& options, oci::LayoutStor
   if (!g.markers.map_iters.empty()) {
     flags.insert(flags.end(), {"--map-fetch-interval", "--map-fetch-count"});
   }
+  for (const auto& flag : network::classifier_flags(g.spec.get())) flags.push_back("--" + flag.first);
   return flags;
 }
 

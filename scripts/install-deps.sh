@@ -13,6 +13,8 @@ packages=(
   libbpf-dev bpftool libelf-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev libssl-dev
   libtomlplusplus-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libdw-dev libseccomp-dev libmicrohttpd-dev
+  # packet filters (--pf): pcap expressions compiled by libpcap
+  libpcap-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: VM with Debian's stock kernels, registries and interop peers
   qemu-system-x86 qemu-system-data busybox-static cpio kmod zstd xz-utils
@@ -21,6 +23,8 @@ packages=(
   python3-prometheus-client
   # catalogue cases: a packet dropped by iptables in a network namespace of its own (trace_tcpdrop)
   iptables iproute2
+  # catalogue cases: Wireshark's reader of tcpdump's -o pcap-ng output
+  tshark
   # catalogue cases: a TLS client that links libssl and waits for its answer (trace_ssl)
   curl
   # e2e: a program with USDT probes (<sys/sdt.h>)

@@ -196,7 +196,6 @@ void EbpfOperator::instantiate(GadgetInstance& instance) {
   }
   add_datasources(instance);
   config_.params = g.params;
-  config_.param_values = parse_gadget_args(instance.gadget_args(), g.params);
   config_.perf_samplers = perf_samplers(g.image.metadata_yaml);
   config_.tracer_maps = g.markers.tracer_maps;
   config_.use_ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
@@ -318,6 +317,8 @@ bool EbpfOperator::try_load(GadgetInstance& instance) {
 
 void EbpfOperator::start(GadgetInstance& instance) {
   if (!active_) return;
+  // What is left once every operator took its flags (the network operator's --iface, --pf).
+  config_.param_values = parse_gadget_args(instance.gadget_args(), config_.params);
   while (!try_load(instance)) {
   }
   if (instance.on_selected_container) {

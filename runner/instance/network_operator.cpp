@@ -1,13 +1,18 @@
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 
 #include <mutex>
 
 #include "runner/instance/instance.hpp"
 #include "runner/instance/operators.hpp"
+#include "runner/params.hpp"
 #include "runner/network/core_target.hpp"
 #include "runner/network/socket_enricher.hpp"
+#include "runner/network/filter_injection.hpp"
+#include "runner/network/packet_filter.hpp"
 #include "runner/network/socket_filters.hpp"
+#include "runner/network/tc_attach.hpp"
 #include "util/error.hpp"
 
 namespace ig::runner {
@@ -19,15 +24,23 @@ bool has_socket_map(struct bpf_object* obj) {
   return obj && bpf_object__find_map_by_name(obj, "gadget_sockets") != nullptr;
 }
 
-// Network gadgets: the socket enricher behind sockets-map.h, and socket filters attached in
-// the network namespace of each selected container (and the host's with --host), including
-// containers started later.
+uint32_t netns_inode(int netns_fd) {
+  struct stat st;
+  return fstat(netns_fd, &st) == 0 ? static_cast<uint32_t>(st.st_ino) : 0;
+}
+
+// Network gadgets: the socket enricher behind sockets-map.h; socket filters attached in the
+// network namespace of each selected container (and the host's with --host); classifiers on
+// the host ends of each selected container's interfaces, or on --iface, with the packet
+// filters of packetfilter.h (--pf, --pf-NAME). Containers started later are included.
 class NetworkOperator : public GadgetOperator {
  public:
   std::string_view name() const override { return "network"; }
 
   void instantiate(GadgetInstance& instance) override {
-    if (!instance.gadget().spec || !has_socket_map(instance.gadget().spec.get())) return;
+    if (!instance.gadget().spec) return;
+    take_classifier_flags(instance);
+    if (!has_socket_map(instance.gadget().spec.get())) return;
     core_target_ = std::make_unique<network::CoreTarget>();
     instance.core_btf_path = core_target_->path();
     enricher_ = std::make_unique<network::SocketEnricher>(
@@ -35,6 +48,9 @@ class NetworkOperator : public GadgetOperator {
   }
 
   void configure(GadgetInstance&, GadgetProgram& program) override {
+    for (struct bpf_program* prog : classifiers(program.object())) {
+      network::set_packet_filters(program.object(), prog, packet_filters_);
+    }
     if (!enricher_) return;
     struct bpf_map* map = bpf_object__find_map_by_name(program.object(), "gadget_sockets");
     if (bpf_map__reuse_fd(map, enricher_->map_fd()) != 0) {
@@ -43,23 +59,33 @@ class NetworkOperator : public GadgetOperator {
   }
 
   void loaded(GadgetInstance&, GadgetProgram& program) override {
+    for (struct bpf_program* prog : classifiers(program.object())) network::clear_packet_filters(prog);
+    std::lock_guard lock(mutex_);
     if (network::has_socket_filters(program.object())) {
-      std::lock_guard lock(mutex_);
       filters_ = std::make_unique<network::SocketFilters>(program.object());
+    }
+    if (network::has_classifiers(program.object())) {
+      classifiers_ = std::make_unique<network::TcAttachments>(program.object());
     }
   }
 
   void unloaded(GadgetInstance&) override {
     std::lock_guard lock(mutex_);
     filters_.reset();
+    classifiers_.reset();
   }
 
   // After the eBPF operator's start: the gadget's readers exist, no packet is missed.
   void start(GadgetInstance& instance) override {
-    if (!filters_) return;
+    if (!filters_ && !classifiers_) return;
+    if (classifiers_ && !iface_.empty()) {
+      UniqueFd own(open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+      std::lock_guard lock(mutex_);
+      classifiers_->attach(network::interface_index(iface_), netns_inode(own.get()), false);
+    }
     if (instance.network_namespaces) {
       std::lock_guard lock(mutex_);
-      for (const auto& netns : instance.network_namespaces()) filters_->attach(netns.get());
+      for (const auto& netns : instance.network_namespaces()) attach_in(netns.get());
     }
     if (!instance.on_selected_container) return;
     instance.on_selected_container([this, &instance](const enrich::Container& c) {
@@ -77,15 +103,55 @@ class NetworkOperator : public GadgetOperator {
   }
 
  private:
+  // Upstream's flags of classifier gadgets: --iface, and --pf (gadget_pf_) or --pf-NAME
+  // (gadget_pf_NAME) for each packet filter, compiled now so that a bad one fails first.
+  void take_classifier_flags(GadgetInstance& instance) {
+    for (const auto& [flag, description] : network::classifier_flags(instance.gadget().spec.get())) {
+      std::string value = take_flag(instance.gadget_args(), flag).value_or("");
+      if (flag == "iface") {
+        iface_ = std::move(value);
+        continue;
+      }
+      if (!value.empty()) {
+        try {
+          network::compile_packet_filter(value);
+        } catch (const Error& e) {
+          throw Error(ErrorCode::InvalidArgument, "--" + flag + ": " + e.what());
+        }
+      }
+      packet_filters_[flag == "pf" ? "" : flag.substr(3)] = std::move(value);
+    }
+  }
+
+  static std::vector<struct bpf_program*> classifiers(struct bpf_object* obj) {
+    std::vector<struct bpf_program*> out;
+    struct bpf_program* prog;
+    bpf_object__for_each_program(prog, obj) {
+      if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS) out.push_back(prog);
+    }
+    return out;
+  }
+
+  // Socket filters in the namespace; classifiers on the host ends of its interfaces (not in
+  // ig's own namespace: --iface names those). Called with mutex_ held.
+  void attach_in(int netns_fd) {
+    if (filters_) filters_->attach(netns_fd);
+    if (!classifiers_ || !iface_.empty()) return;
+    const uint32_t netns = netns_inode(netns_fd);
+    UniqueFd own(open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (netns == netns_inode(own.get())) return;
+    for (int peer : network::host_peers(netns_fd)) classifiers_->attach(peer, netns, true);
+  }
+
   // From the container watcher's thread.
   void attach_container(GadgetInstance& instance, const enrich::Container& c) {
     UniqueFd netns(open(("/proc/" + std::to_string(c.pid) + "/ns/net").c_str(),
                         O_RDONLY | O_CLOEXEC));
     if (netns.get() < 0) return;  // gone already
     std::lock_guard lock(mutex_);
-    if (!filters_) return;
+    if (!filters_ && !classifiers_) return;
     try {
-      filters_->attach(netns.get());
+      attach_in(netns.get());
     } catch (const Error& e) {
       instance.warn(std::string(e.what()) + " (container " + c.name + ")");
     }
@@ -93,8 +159,11 @@ class NetworkOperator : public GadgetOperator {
 
   std::unique_ptr<network::CoreTarget> core_target_;
   std::unique_ptr<network::SocketEnricher> enricher_;
-  std::mutex mutex_;  // filters_, from the main and the container watcher's thread
+  std::mutex mutex_;  // filters_, classifiers_: from the main and the container watcher's thread
   std::unique_ptr<network::SocketFilters> filters_;
+  std::unique_ptr<network::TcAttachments> classifiers_;
+  std::string iface_;                                    // --iface
+  std::map<std::string, std::string> packet_filters_;  // gadget_pf_ NAME -> expression
   Clock::time_point next_sweep_{};
 };
 

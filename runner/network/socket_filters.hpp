@@ -33,7 +33,6 @@ class SocketFilters {
  private:
   struct Dispatcher;
 
-  std::string elf_;                 // the dispatcher's object; libbpf points into it
   std::vector<std::string> names_;  // the gadget's socket filter programs
   std::vector<UniqueFd> tail_calls_;  // per program: a prog array holding it
   std::map<ino_t, std::vector<Dispatcher>> attached_;

@@ -58,9 +58,10 @@ DataWriter::Mode DataWriter::parse_mode(const std::string& mode) {
   if (mode == "json") return Mode::Json;
   if (mode == "jsonpretty") return Mode::JsonPretty;
   if (mode == "yaml") return Mode::Yaml;
+  if (mode == "pcap-ng") return Mode::PcapNg;
   if (mode == "none") return Mode::None;
   throw Error(ErrorCode::InvalidArgument, "-o: unsupported output mode \"" + mode +
-                                              "\" (columns, json, jsonpretty, yaml, none)");
+                                              "\" (columns, json, jsonpretty, yaml, pcap-ng, none)");
 }
 
 DataWriter::DataWriter(const fields::FieldTable& table, const std::string& datasource,
@@ -77,6 +78,7 @@ DataWriter::DataWriter(const fields::FieldTable& table, const std::string& datas
   if (mode_ == Mode::Json || mode_ == Mode::JsonPretty) {
     json_.emplace(table, mode_ == Mode::Json ? 0 : 2);
   }
+  if (mode_ == Mode::PcapNg) pcapng_.emplace(table, annotations, datasource);
 }
 
 std::vector<int> DataWriter::select_columns(const std::vector<std::string>& entries) const {
@@ -105,6 +107,7 @@ void DataWriter::set_array() {
 void DataWriter::start() {
   // An array data source prints its header with each batch.
   if (mode_ == Mode::Columns && !array_) columns_->header(buffer_);
+  if (mode_ == Mode::PcapNg) pcapng_->start(buffer_);
   flush_now();
 }
 
@@ -130,6 +133,7 @@ void DataWriter::text(const std::string& text) {
       // A JSON string is a YAML double-quoted scalar.
       buffer_ += "---\ntext: " + nlohmann::json(text).dump() + "\n";
       break;
+    case Mode::PcapNg:
     case Mode::None:
       break;
   }
@@ -156,6 +160,9 @@ void DataWriter::row(const Row& row) {
       } else {
         append_yaml(buffer_, table_, row);
       }
+      break;
+    case Mode::PcapNg:
+      pcapng_->row(buffer_, row);
       break;
     case Mode::None:
       return;

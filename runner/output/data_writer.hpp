@@ -1,5 +1,5 @@
 // The output stage of one data source: rows in the -o mode (columns, json, jsonpretty, yaml,
-// none; spec ig-compat.md §5.2) written to the instance's sink, buffered and rate-limited.
+// pcap-ng, none; spec ig-compat.md §5.2) written to the instance's sink, buffered and rate-limited.
 #pragma once
 
 #include <chrono>
@@ -10,6 +10,7 @@
 #include "metadata/gadget_metadata.hpp"
 #include "runner/fields/field_table.hpp"
 #include "runner/output/event_writers.hpp"
+#include "runner/output/pcapng_writer.hpp"
 
 namespace ig::runner {
 
@@ -46,7 +47,7 @@ class DataWriter {
   std::vector<std::string> column_names() const;
 
  private:
-  enum class Mode { Columns, Json, JsonPretty, Yaml, None };
+  enum class Mode { Columns, Json, JsonPretty, Yaml, PcapNg, None };
   static Mode parse_mode(const std::string& mode);
   std::vector<int> select_columns(const std::vector<std::string>& entries) const;
   void append_array_element(const Row& row);
@@ -58,6 +59,7 @@ class DataWriter {
   Sink& sink_;
   std::optional<ColumnsWriter> columns_;
   std::optional<JsonWriter> json_;
+  std::optional<PcapNgWriter> pcapng_;
   bool array_ = false;
   bool clear_screen_ = false;  // before each array batch (cli.clear-screen-before, terminal)
   bool terminal_ = false;

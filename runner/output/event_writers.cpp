@@ -363,7 +363,7 @@ void ColumnsWriter::row(std::string& out, const Row& row) {
       format::append_go_escaped(cell_, v.s);
     } else if (shown.schema.kind == FieldKind::Bytes || shown.schema.kind == FieldKind::Struct) {
       cell_ += '<';
-      append_uint(cell_, shown.schema.size);
+      append_uint(cell_, shown.schema.rest ? v.s.size() : shown.schema.size);
       cell_ += " bytes>";
     } else if (shown.schema.kind == FieldKind::Float) {
       char buf[64];

@@ -19,8 +19,10 @@ declare -F cleanup > /dev/null || cleanup() { :; }
 trap '(cd "$work" && cleanup) > /dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 # How many attachments process $1 holds: BPF links (fdinfo link_id:), perf events (kprobes
-# attached without links, perf_event programs) and packet sockets (socket filters).
+# attached without links, perf_event programs) and packet sockets (socket filters). A case
+# whose attachments hold no descriptor (tc filters) says how many it sees with tc_filters().
 attachments() {
+  if declare -F tc_filters > /dev/null; then tc_filters; return; fi
   local fd target count=0
   for fd in /proc/"$1"/fdinfo/*; do
     if grep -q '^link_id:' "$fd" 2> /dev/null; then count=$((count + 1)); continue; fi
