@@ -63,7 +63,7 @@ make_busybox_image() {
   local rootfs=$work/rootfs
   mkdir -p "$rootfs"/{bin,tmp,proc,sys,dev,etc}
   cp /bin/busybox "$rootfs/bin/busybox"
-  for applet in sh sleep chmod mkdir unshare true nc nslookup; do ln -sf busybox "$rootfs/bin/$applet"; done
+  for applet in sh sleep chmod mkdir unshare true nc nslookup ip awk; do ln -sf busybox "$rootfs/bin/$applet"; done
   tar -C "$rootfs" -cf "$work/busybox.tar" .
   podman_ import "$work/busybox.tar" igtest-busybox > /dev/null || die "podman import failed"
 }

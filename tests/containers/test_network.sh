@@ -4,15 +4,17 @@
 # - -c: ig attaches in the container's namespace only (a packet socket of ig's in it);
 # - --host: a query from a socket opened after ig started has no known owner on this host
 #   (no kprobes), and takes the container of its network namespace (enrichment by netns);
-# - a container started mid-run gets the filter in its namespace too.
+# - a container started mid-run gets the filter in its namespace too;
+# - upstream's tcpdump with -c: its classifiers go on the host end of the selected container's
+#   veth only (directions swapped: the container's egress is that end's ingress).
 # Untested here: -c with owners named by the enricher's kprobes (this host refuses kprobes;
 # the VM's trace_tcpretrans case covers those kprobes, and the kernel mntns filter drops a
 # packet without a known owner under -c, as upstream's does).
-# Usage: IG=path/to/ig test_network.sh UPSTREAM_TRACE_DNS_DIR
+# Usage: IG=path/to/ig test_network.sh UPSTREAM_GADGETS_DIR
 source "$(dirname "$(realpath "$0")")/lib.sh"
-gadget_dir=$(realpath "${1:?usage: test_network.sh UPSTREAM_TRACE_DNS_DIR}")
+upstream=$(realpath "${1:?usage: test_network.sh UPSTREAM_GADGETS_DIR}")
 ref=test/trace_dns:network
-build_gadget "$gadget_dir" "$ref"
+build_gadget "$upstream/trace_dns" "$ref"
 make_busybox_image
 dns_container='while true; do nslookup example.com 127.0.0.1 > /dev/null 2>&1; sleep 0.2; done'
 start_container igtest-dns "$dns_container"
@@ -60,4 +62,27 @@ json_check "$out" "
 assert any(r['runtime']['containerName'] == 'igtest-dns-late' for r in rows), \
   {r['runtime']['containerName'] for r in rows}
 " && pass "a container started mid-run is traced" || fail "no packets of the container started mid-run"
+# tcpdump -c: two containers on podman's bridge network query its gateway, across their veths;
+# only the selected container's packets come, as egress.
+build_gadget "$upstream/tcpdump" test/tcpdump:network
+gateway_query='while true; do nslookup example.com "$(ip route | awk "/default/ { print \$3 }")" > /dev/null 2>&1; sleep 0.2; done'
+for c in igtest-udp igtest-udp-other; do
+  started_containers+=("$c")
+  podman_ run -d --network bridge --name "$c" igtest-busybox sh -c "$gateway_query" > /dev/null ||
+    die "podman run --network bridge $c failed"
+done
+udp_ip=$(podman_ inspect --format '{{.NetworkSettings.IPAddress}}' igtest-udp)
+[ -n "$udp_ip" ] || die "igtest-udp has no address on podman's bridge network"
+out=$work/tcpdump.json
+# (tc filters hold no BPF link for run_ig to wait on; the queries go on all the time)
+"$IG" run test/tcpdump:network -o json --timeout 3 --verify-image=false -c igtest-udp \
+  --pf "udp dst port 53" > "$out" 2> "$out.err" || fail "ig exited with $?: $(cat "$out.err")"
+json_check "$out" "
+import base64, ipaddress
+assert rows, 'no packet'
+sources = {str(ipaddress.IPv4Address(base64.b64decode(r['payload'])[26:30])) for r in rows}
+assert sources == {'$udp_ip'}, sources
+assert all(r['packet_type'] == 0 for r in rows), {r['packet_type'] for r in rows}
+" && pass "tcpdump -c: the selected container's packets only, as egress" ||
+  fail "tcpdump -c: $(head -c 600 "$out")"
 exit "$failures"
