@@ -9,6 +9,7 @@
 #include "runner/fields/field_table.hpp"
 #include "runner/instance/sink.hpp"
 #include "runner/operators/data_operators.hpp"
+#include "runner/operators/dns_decoder.hpp"
 #include "runner/output/data_writer.hpp"
 #include "runner/output/histogram.hpp"
 #include "util/error.hpp"
@@ -116,6 +117,7 @@ struct EventPipeline::Impl {
       if (op) chain.push_back(std::move(op));
     };
     add(operators::make_container_enricher(table, enrichers));
+    add(operators::make_dns_decoder(table));
     add(operators::make_ustack_enricher(table, enrichers));
     add(operators::make_formatters(btf, table, enrichers, formatter_options(options)));
     add(operators::make_filter(table, options.filter));

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <map>
 
+#include "runner/operators/dns_decoder.hpp"
 #include "util/error.hpp"
 
 namespace ig::runner::fields {
@@ -208,6 +209,21 @@ void FieldTable::order_formatted_fields() {
 }
 
 void FieldTable::add_operator_fields() {
+  // What upstream's trace_dns computes in its wasm module, from the DNS decoder.
+  std::vector<metadata::FieldSchema> schemas;
+  for (const Field& f : fields_) schemas.push_back(f.schema);
+  if (operators::carries_dns_messages(schemas)) {
+    int order = static_cast<int>(fields_.size()) * 1000;
+    for (const auto& dns : operators::dns_fields()) {
+      Field f;
+      f.schema.full_name = dns.name;
+      f.schema.kind = dns.kind;
+      f.schema.size = dns.size;
+      f.operator_field = true;
+      f.order = order++;
+      fields_.push_back(std::move(f));
+    }
+  }
   // The ustack operator adds the readable stack under every gadget_user_stack member (§5.4).
   const size_t count = fields_.size();
   for (size_t i = 0; i < count; ++i) {

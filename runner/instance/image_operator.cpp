@@ -1,5 +1,6 @@
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
@@ -9,6 +10,7 @@
 #include "runner/acquire.hpp"
 #include "runner/instance/instance.hpp"
 #include "runner/instance/operators.hpp"
+#include "runner/operators/dns_decoder.hpp"
 #include "runner/stats/operator_settings.hpp"
 #include "util/error.hpp"
 
@@ -53,12 +55,26 @@ void apply_annotate(const std::vector<std::string>& entries, metadata::GadgetMet
   }
 }
 
+// Whether ig's DNS decoder fills `field` of data source `ds` (upstream's trace_dns).
+bool decoded_natively(const PreparedGadget& g, const std::string& ds, const std::string& field) {
+  const auto& dns = operators::dns_fields();
+  if (std::none_of(dns.begin(), dns.end(), [&](const auto& f) { return field == f.name; })) {
+    return false;
+  }
+  const auto structs = metadata::datasource_structs(g.markers);
+  const auto it = structs.find(ds);
+  if (it == structs.end() || it->second.size() != 1) return false;
+  return operators::carries_dns_messages(metadata::event_fields(
+      bpf_object__btf(g.spec.get()), it->second.front(), datasource_metadata(g.meta, ds)));
+}
+
 // The wasm module of upstream's images computes fields and data sources gadget.yaml declares;
-// without it they stay empty, and the user is told which.
+// without it they stay empty (unless ig computes them natively), and the user is told which.
 std::string wasm_loss(const std::string& image, const PreparedGadget& g) {
   std::string lost;
   for (const auto& entry :
        metadata::unprovided_entries(g.meta, g.markers, bpf_object__btf(g.spec.get()))) {
+    if (decoded_natively(g, entry.datasource, entry.field)) continue;
     lost += lost.empty() ? "" : ", ";
     lost += entry.field.empty() ? entry.datasource : entry.datasource + "." + entry.field;
   }

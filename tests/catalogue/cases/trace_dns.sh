@@ -1,5 +1,6 @@
 # DNS queries from a UDP socket opened before ig starts (so the socket enricher's iterator
-# names its owner on any kernel): the socket filter must see them leave, owned by python3.
+# names its owner on any kernel): the socket filter must see them leave, owned by python3, and
+# the DNS decoder (what upstream's wasm module computes) must name the query.
 run_args=(--host)
 setup() {
   timeout 30 python3 -c 'import os,socket,time
@@ -13,5 +14,6 @@ for _ in range(3): s.sendto(query,("127.0.0.1",53)); time.sleep(0.2)' &
 workload() { touch go; sleep 1; }
 check() {
   jq -e -s 'any(.[]; .dst.port == 53 and .pkt_type == "OUTGOING" and .proc.comm == "python3"
-                      and .proc.pid > 0)' > /dev/null
+                      and .proc.pid > 0 and .id == "abcd" and .qr == "Q" and .qtype == "A"
+                      and .name == "example.com.")' > /dev/null
 }

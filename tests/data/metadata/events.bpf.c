@@ -135,7 +135,15 @@ struct packet_event {
 	__u16 port;
 };
 
+/* A packet copied after the struct (ebpf.rest.*), a DNS message at dns_off, as upstream's
+ * trace_dns sends it. */
+struct dns_event {
+	__u32 data_len;
+	__u16 dns_off;
+};
+
 /* Keep the structs in BTF. */
 struct event *unused_event __attribute__((used));
 struct misc_event *unused_misc_event __attribute__((used));
 struct packet_event *unused_packet_event __attribute__((used));
+struct dns_event *unused_dns_event __attribute__((used));

@@ -317,6 +317,56 @@ TEST_F(PipelineTest, PacketsWithoutAnOwnerTakeTheirNamespacesContainer) {
   EXPECT_EQ(names, (std::vector<std::string>{"web", "db", ""}));
 }
 
+// The bytes after the struct become the rest field, bounded by its length field; a DNS
+// message in them is decoded into the fields upstream's trace_dns computes in wasm.
+TEST_F(PipelineTest, RestBytesAndTheirDnsMessageAreDecoded) {
+  metadata::DataSourceMetadata meta;
+  meta.annotations = {{"ebpf.rest.name", "data"}, {"ebpf.rest.len", "data_len"}};
+  // A response for example.com: one A and one AAAA answer (compressed names), behind 4 bytes
+  // standing in for the headers before the message.
+  const std::vector<unsigned char> message = {
+      0xbe, 0xef, 0x81, 0x83, 0, 1, 0, 2, 0, 0, 0, 0,                     // NXDOMAIN, RD, RA
+      7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1,  // question
+      0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 93, 184, 216, 34,          // A
+      0xc0, 12, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16, 0x26, 0x06, 0x28, 0, 0x02, 0x20, 0, 1, 0x2, 0x48,
+      0x18, 0x93, 0x25, 0xc8, 0x19, 0x46};                                 // AAAA
+  Record r(btf_.get(), "dns_event");
+  r.set("data_len", 4 + message.size());
+  r.set("dns_off", 4);
+  std::vector<unsigned char> record = r.bytes();
+  record.insert(record.end(), {1, 2, 3, 4});
+  record.insert(record.end(), message.begin(), message.end());
+  record.insert(record.end(), {0, 0, 0});  // perf's padding, beyond data_len
+  const std::string out = run("dns_event", &meta, options("json"), {record});
+  const auto json = nlohmann::json::parse(out);
+  EXPECT_EQ(json["data"], "AQIDBL7vgYMAAQACAAAAAAdleGFtcGxlA2NvbQAAAQABwAwAAQABAAAAPAAEXbjYIsAMABwAAQAAADwAECYGKAACIAABAkgYkyXIGUY=");
+  EXPECT_EQ(json["id"], "beef");
+  EXPECT_EQ(json["qr"], "R");
+  EXPECT_EQ(json["qr_raw"], true);
+  EXPECT_EQ(json["name"], "example.com.");
+  EXPECT_EQ(json["qtype"], "A");
+  EXPECT_EQ(json["qtype_raw"], 1);
+  EXPECT_EQ(json["rcode"], "NameError");
+  EXPECT_EQ(json["rcode_raw"], 3);
+  EXPECT_EQ(json["num_answers"], 2);
+  EXPECT_EQ(json["addresses"], "93.184.216.34,2606:2800:220:1:248:1893:25c8:1946");
+  EXPECT_EQ(json["rd"], true);
+  EXPECT_EQ(json["ra"], true);
+  EXPECT_EQ(json["tc"], false);
+
+  // A message cut short keeps its event, without the fields it lacks.
+  Record cut(btf_.get(), "dns_event");
+  cut.set("data_len", 4 + 20);
+  cut.set("dns_off", 4);
+  std::vector<unsigned char> short_record = cut.bytes();
+  short_record.insert(short_record.end(), {1, 2, 3, 4});
+  short_record.insert(short_record.end(), message.begin(), message.begin() + 20);
+  const auto partial = nlohmann::json::parse(run("dns_event", &meta, options("json"), {short_record}));
+  EXPECT_EQ(partial["id"], "beef");
+  EXPECT_EQ(partial["name"], "");
+  EXPECT_EQ(partial["num_answers"], 0);
+}
+
 TEST_F(PipelineTest, JsonHasAllFieldsSortedAndNested) {
   const std::string text = run("event", &meta_, options("json"), {seccomp_event("<x>").bytes()});
   ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
