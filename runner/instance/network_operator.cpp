@@ -50,6 +50,7 @@ class NetworkOperator : public GadgetOperator {
   void configure(GadgetInstance&, GadgetProgram& program) override {
     for (struct bpf_program* prog : classifiers(program.object())) {
       network::set_packet_filters(program.object(), prog, packet_filters_);
+      filtered_.push_back(prog);
     }
     if (!enricher_) return;
     struct bpf_map* map = bpf_object__find_map_by_name(program.object(), "gadget_sockets");
@@ -59,7 +60,7 @@ class NetworkOperator : public GadgetOperator {
   }
 
   void loaded(GadgetInstance&, GadgetProgram& program) override {
-    for (struct bpf_program* prog : classifiers(program.object())) network::clear_packet_filters(prog);
+    forget_packet_filters();
     std::lock_guard lock(mutex_);
     if (network::has_socket_filters(program.object())) {
       filters_ = std::make_unique<network::SocketFilters>(program.object());
@@ -70,6 +71,7 @@ class NetworkOperator : public GadgetOperator {
   }
 
   void unloaded(GadgetInstance&) override {
+    forget_packet_filters();  // a failed load did not reach loaded()
     std::lock_guard lock(mutex_);
     filters_.reset();
     classifiers_.reset();
@@ -123,6 +125,11 @@ class NetworkOperator : public GadgetOperator {
     }
   }
 
+  void forget_packet_filters() {
+    for (const struct bpf_program* prog : filtered_) network::clear_packet_filters(prog);
+    filtered_.clear();
+  }
+
   static std::vector<struct bpf_program*> classifiers(struct bpf_object* obj) {
     std::vector<struct bpf_program*> out;
     struct bpf_program* prog;
@@ -164,6 +171,7 @@ class NetworkOperator : public GadgetOperator {
   std::unique_ptr<network::TcAttachments> classifiers_;
   std::string iface_;                                    // --iface
   std::map<std::string, std::string> packet_filters_;  // gadget_pf_ NAME -> expression
+  std::vector<const struct bpf_program*> filtered_;     // given filters for the next load
   Clock::time_point next_sweep_{};
 };
 

@@ -45,8 +45,20 @@ bool ingress_section(const std::string& section) {
   return direction == "ingress";
 }
 
-// Every link of the calling thread's namespace: index -> index of its peer (IFLA_LINK) for
-// links that have one in another namespace (veth ends).
+// Whether an IFLA_LINKINFO attribute says "veth".
+bool is_veth(struct rtattr* linkinfo) {
+  int length = static_cast<int>(RTA_PAYLOAD(linkinfo));
+  for (auto* a = static_cast<struct rtattr*>(RTA_DATA(linkinfo)); RTA_OK(a, length);
+       a = RTA_NEXT(a, length)) {
+    if (a->rta_type == IFLA_INFO_KIND) {
+      return std::string_view(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)).starts_with("veth");
+    }
+  }
+  return false;
+}
+
+// The peers (IFLA_LINK, indexes in the other namespace) of the calling thread's namespace's
+// veth links that are up, as upstream picks a container's interfaces.
 std::vector<int> peers_from_netlink() {
   UniqueFd sock(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
   if (sock.get() < 0) throw Error(ErrorCode::Kernel, std::string("netlink: ") + std::strerror(errno));
@@ -70,14 +82,15 @@ std::vector<int> peers_from_netlink() {
       if (m->nlmsg_type == NLMSG_DONE) return peers;
       if (m->nlmsg_type == NLMSG_ERROR) throw Error(ErrorCode::Kernel, "netlink: link dump failed");
       auto* info = static_cast<struct ifinfomsg*>(NLMSG_DATA(m));
+      if ((info->ifi_flags & IFF_UP) == 0) continue;
       int attributes = static_cast<int>(IFLA_PAYLOAD(m));
       int link = 0;
-      bool other_namespace = false;
+      bool veth = false;
       for (auto* a = IFLA_RTA(info); RTA_OK(a, attributes); a = RTA_NEXT(a, attributes)) {
         if (a->rta_type == IFLA_LINK) std::memcpy(&link, RTA_DATA(a), sizeof link);
-        if (a->rta_type == IFLA_LINK_NETNSID) other_namespace = true;
+        if (a->rta_type == IFLA_LINKINFO) veth = is_veth(a);
       }
-      if (link > 0 && other_namespace) peers.push_back(link);
+      if (link > 0 && veth) peers.push_back(link);
     }
   }
 }
