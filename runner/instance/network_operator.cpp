@@ -40,6 +40,8 @@ class NetworkOperator : public GadgetOperator {
   void instantiate(GadgetInstance& instance) override {
     if (!instance.gadget().spec) return;
     take_classifier_flags(instance);
+    UniqueFd own(open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+    own_netns_ = netns_inode(own.get());
     if (!has_socket_map(instance.gadget().spec.get())) return;
     core_target_ = std::make_unique<network::CoreTarget>();
     instance.core_btf_path = core_target_->path();
@@ -48,7 +50,7 @@ class NetworkOperator : public GadgetOperator {
   }
 
   void configure(GadgetInstance&, GadgetProgram& program) override {
-    for (struct bpf_program* prog : classifiers(program.object())) {
+    for (struct bpf_program* prog : network::classifier_programs(program.object())) {
       network::set_packet_filters(program.object(), prog, packet_filters_);
       filtered_.push_back(prog);
     }
@@ -81,9 +83,8 @@ class NetworkOperator : public GadgetOperator {
   void start(GadgetInstance& instance) override {
     if (!filters_ && !classifiers_) return;
     if (classifiers_ && !iface_.empty()) {
-      UniqueFd own(open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
       std::lock_guard lock(mutex_);
-      classifiers_->attach(network::interface_index(iface_), netns_inode(own.get()), false);
+      classifiers_->attach(network::interface_index(iface_), own_netns_, false);
     }
     if (instance.network_namespaces) {
       std::lock_guard lock(mutex_);
@@ -106,7 +107,7 @@ class NetworkOperator : public GadgetOperator {
 
  private:
   // Upstream's flags of classifier gadgets: --iface, and --pf (gadget_pf_) or --pf-NAME
-  // (gadget_pf_NAME) for each packet filter, compiled now so that a bad one fails first.
+  // (gadget_pf_NAME) for each packet filter, compiled once, now, so that a bad one fails first.
   void take_classifier_flags(GadgetInstance& instance) {
     for (const auto& [flag, description] : network::classifier_flags(instance.gadget().spec.get())) {
       std::string value = take_flag(instance.gadget_args(), flag).value_or("");
@@ -114,14 +115,12 @@ class NetworkOperator : public GadgetOperator {
         iface_ = std::move(value);
         continue;
       }
-      if (!value.empty()) {
-        try {
-          network::compile_packet_filter(value);
-        } catch (const Error& e) {
-          throw Error(ErrorCode::InvalidArgument, "--" + flag + ": " + e.what());
-        }
+      if (value.empty()) continue;  // the function's own body: every non-empty packet
+      try {
+        packet_filters_[flag == "pf" ? "" : flag.substr(3)] = network::compile_packet_filter(value);
+      } catch (const Error& e) {
+        throw Error(ErrorCode::InvalidArgument, "--" + flag + ": " + e.what());
       }
-      packet_filters_[flag == "pf" ? "" : flag.substr(3)] = std::move(value);
     }
   }
 
@@ -130,23 +129,13 @@ class NetworkOperator : public GadgetOperator {
     filtered_.clear();
   }
 
-  static std::vector<struct bpf_program*> classifiers(struct bpf_object* obj) {
-    std::vector<struct bpf_program*> out;
-    struct bpf_program* prog;
-    bpf_object__for_each_program(prog, obj) {
-      if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS) out.push_back(prog);
-    }
-    return out;
-  }
-
   // Socket filters in the namespace; classifiers on the host ends of its interfaces (not in
   // ig's own namespace: --iface names those). Called with mutex_ held.
   void attach_in(int netns_fd) {
     if (filters_) filters_->attach(netns_fd);
     if (!classifiers_ || !iface_.empty()) return;
     const uint32_t netns = netns_inode(netns_fd);
-    UniqueFd own(open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
-    if (netns == netns_inode(own.get())) return;
+    if (netns == own_netns_) return;
     for (int peer : network::host_peers(netns_fd)) classifiers_->attach(peer, netns, true);
   }
 
@@ -170,7 +159,8 @@ class NetworkOperator : public GadgetOperator {
   std::unique_ptr<network::SocketFilters> filters_;
   std::unique_ptr<network::TcAttachments> classifiers_;
   std::string iface_;                                    // --iface
-  std::map<std::string, std::string> packet_filters_;  // gadget_pf_ NAME -> expression
+  uint32_t own_netns_ = 0;                               // ig's network namespace (inode)
+  std::map<std::string, std::vector<struct bpf_insn>> packet_filters_;  // gadget_pf_ NAME -> code
   std::vector<const struct bpf_program*> filtered_;     // given filters for the next load
   Clock::time_point next_sweep_{};
 };

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <mutex>
 
-#include "runner/network/packet_filter.hpp"
 #include "util/error.hpp"
 
 namespace ig::runner::network {
@@ -112,12 +111,10 @@ std::vector<std::string> packet_filter_names(const struct bpf_object* obj) {
 }
 
 void set_packet_filters(const struct bpf_object* obj, const struct bpf_program* prog,
-                        const std::map<std::string, std::string>& filters) {
+                        const std::map<std::string, std::vector<struct bpf_insn>>& filters) {
   PendingFilters pending;
   pending.btf = bpf_object__btf(obj);
-  for (const auto& [name, expression] : filters) {
-    if (!expression.empty()) pending.code[name] = compile_packet_filter(expression);
-  }
+  pending.code = filters;
   std::lock_guard lock(registry_mutex);
   registry[prog] = std::move(pending);
 }

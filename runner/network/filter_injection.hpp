@@ -23,10 +23,9 @@ void register_classifier_sections();
 // NAME of every gadget_pf_NAME function of the object ("" for gadget_pf_), from its BTF.
 std::vector<std::string> packet_filter_names(const struct bpf_object* obj);
 
-// Filters (NAME -> pcap expression) for `prog` of `obj` at its next load; empty expressions
-// are left out. Compiles them: throws Error(InvalidArgument) for an expression libpcap refuses.
+// Compiled filters (NAME -> compile_packet_filter's code) for `prog` of `obj` at its next load.
 void set_packet_filters(const struct bpf_object* obj, const struct bpf_program* prog,
-                        const std::map<std::string, std::string>& filters);
+                        const std::map<std::string, std::vector<struct bpf_insn>>& filters);
 // Forgets the filters of `prog` (after its load, successful or not).
 void clear_packet_filters(const struct bpf_program* prog);
 

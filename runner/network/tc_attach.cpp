@@ -18,11 +18,10 @@
 #include "util/error.hpp"
 
 namespace ig::runner::network {
-namespace {
 
 std::vector<struct bpf_program*> classifier_programs(struct bpf_object* obj) {
   std::vector<struct bpf_program*> out;
-  if (!obj) return out;  // an operator-only image
+  if (!obj) return out;
   struct bpf_program* prog;
   bpf_object__for_each_program(prog, obj) {
     if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS && bpf_program__autoload(prog) &&
@@ -32,6 +31,8 @@ std::vector<struct bpf_program*> classifier_programs(struct bpf_object* obj) {
   }
   return out;
 }
+
+namespace {
 
 // "classifier/ingress/NAME" -> true, "classifier/egress/NAME" -> false.
 bool ingress_section(const std::string& section) {

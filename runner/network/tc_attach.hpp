@@ -14,8 +14,13 @@
 #include "util/unique_fd.hpp"
 
 struct bpf_object;
+struct bpf_program;
 
 namespace ig::runner::network {
+
+// The classifier programs (classifier/...) of the object that will load; none for null (an
+// operator-only image).
+std::vector<struct bpf_program*> classifier_programs(struct bpf_object* obj);
 
 // Whether the object has a classifier program that will load.
 bool has_classifiers(struct bpf_object* obj);
