@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/container_flags.hpp"
+#include "daemon/remote_run.hpp"
 #include "oci/layout_store.hpp"
 #include "runner/run.hpp"
 
@@ -13,6 +14,7 @@ void add_run_command(CLI::App& app, Configuration& config) {
   auto* cmd = app.add_subcommand("run", "Run a gadget");
   auto options = std::make_shared<runner::RunOptions>();
   auto help = std::make_shared<bool>(false);
+  auto remote_address = std::make_shared<std::string>();
   // Gadget params are only known once the image is read, so unknown flags are collected and
   // handed to the runner, which checks them against the gadget.
   cmd->allow_extras();
@@ -25,6 +27,9 @@ void add_run_command(CLI::App& app, Configuration& config) {
   cmd->add_flag("-h,--help", *help, "Show help, including the gadget's flags when IMAGE is given");
 
   cmd->add_option("IMAGE", options->image, "Gadget image to run");
+  cmd->add_option("--remote-address", *remote_address,
+                  "Run the gadget in the ig daemon at this address (unix:///path or "
+                  "tcp://host:port) and print its events here");
   // Not a configuration key upstream (its cli operator has no global flags); ours.
   config.bind(*cmd,
               cmd->add_option("-o,--output", options->output,
@@ -84,7 +89,7 @@ void add_run_command(CLI::App& app, Configuration& config) {
                   "separated for several")
       ->delimiter(',');
 
-  cmd->callback([cmd, options, help] {
+  cmd->callback([cmd, options, help, remote_address] {
     options->gadget_args = cmd->remaining();
     if (*help) {
       std::cout << cmd->help();
@@ -95,6 +100,10 @@ void add_run_command(CLI::App& app, Configuration& config) {
       return;
     }
     if (options->image.empty()) throw CLI::RequiredError("IMAGE");
+    if (!remote_address->empty()) {
+      daemon::run_remote(*options, *remote_address);
+      return;
+    }
     oci::LayoutStore store(oci::LayoutStore::default_path());
     int code = runner::run(*options, store);
     if (code != 0) throw CLI::RuntimeError(code);

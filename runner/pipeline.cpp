@@ -192,6 +192,9 @@ EventPipeline::EventPipeline(const struct btf* btf, const std::string& name,
 EventPipeline::~EventPipeline() = default;
 
 const std::string& EventPipeline::name() const { return impl_->name; }
+const fields::FieldTable& EventPipeline::table() const { return impl_->table; }
+const metadata::Annotations& EventPipeline::annotations() const { return impl_->annotations; }
+bool EventPipeline::is_array() const { return impl_->array; }
 
 bool EventPipeline::annotated(const std::string& key, const std::string& value) const {
   return has_annotation(impl_->annotations, key.c_str(), value.c_str());

@@ -21,6 +21,9 @@ struct btf;
 namespace ig::runner {
 
 class Sink;
+namespace fields {
+class FieldTable;
+}
 namespace metrics {
 class Registry;
 }
@@ -59,6 +62,11 @@ class EventPipeline {
   EventPipeline& operator=(const EventPipeline&) = delete;
 
   const std::string& name() const;
+  // The fields as the output stage sees them, and the data source's annotations (a daemon
+  // describes both to its clients).
+  const fields::FieldTable& table() const;
+  const metadata::Annotations& annotations() const;
+  bool is_array() const;
   // Whether the data source's annotations (gadget.yaml, --annotate) set `key` to `value`.
   bool annotated(const std::string& key, const std::string& value) const;
   void set_enrichers(EventEnrichers enrichers);

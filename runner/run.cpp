@@ -51,19 +51,18 @@ class StopSignals {
 
 void warn(const std::string& line) { std::fprintf(stderr, "warning: %s\n", line.c_str()); }
 
-// Columns of a terminal on stdout; 0 when stdout is not one.
-size_t terminal_width() {
+}  // namespace
+
+size_t stdout_terminal_width() {
   struct winsize size = {};
   if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0) return 0;
   return size.ws_col;
 }
 
-}  // namespace
-
 // The foreground instance of `ig run`: stdout and stderr are its sink.
 int run(const RunOptions& options, oci::LayoutStore& store) {
   RunOptions foreground = options;
-  foreground.terminal_width = terminal_width();
+  foreground.terminal_width = stdout_terminal_width();
   FileSink sink(stdout, stderr);
   GadgetInstance instance(foreground, store, sink);
   StopSignals signals;

@@ -40,6 +40,9 @@ struct RunOptions {
 // for failures that should be reported as one line.
 int run(const RunOptions& options, oci::LayoutStore& store);
 
+// Columns of the terminal on stdout; 0 when stdout is not one.
+size_t stdout_terminal_width();
+
 // Help text for the gadget's own flags (params) and output fields, shown by
 // `ig run IMAGE --help`.
 std::string describe_gadget(const RunOptions& options, oci::LayoutStore& store);

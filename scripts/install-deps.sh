@@ -15,6 +15,8 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libdw-dev libseccomp-dev libmicrohttpd-dev
   # packet filters (--pf): pcap expressions compiled by libpcap
   libpcap-dev
+  # ig daemon: upstream's gadget-service gRPC API
+  libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: VM with Debian's stock kernels, registries and interop peers
   qemu-system-x86 qemu-system-data busybox-static cpio kmod zstd xz-utils

@@ -191,6 +191,11 @@ FieldTable::FieldTable(const struct btf* btf, const std::vector<std::string>& st
   resolve_columns();
 }
 
+FieldTable::FieldTable(std::vector<Field> described) : fields_(std::move(described)) {
+  link();
+  resolve_columns();
+}
+
 void FieldTable::order_formatted_fields() {
   // Upstream adds formatted fields after the struct's members: the eBPF operator's enum names
   // first, then the formatters operator's in its converter order, then user/group names. The

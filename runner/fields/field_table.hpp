@@ -52,6 +52,11 @@ class FieldTable {
   FieldTable(const struct btf* btf, const std::vector<std::string>& struct_names,
              const metadata::DataSourceMetadata* meta);
 
+  // Fields described elsewhere (a remote daemon's data source): each with its schema (full
+  // name, kind, size), annotations and order set. Links them and resolves their columns as
+  // for a local data source; throws Error(InvalidArgument) for a bad annotation value.
+  explicit FieldTable(std::vector<Field> described);
+
   const std::vector<Field>& fields() const { return fields_; }
   const std::vector<int>& roots() const { return roots_; }  // top-level fields, sorted by name
   // Index of the field whose full name or alias equals `name` (case-insensitive), or -1.

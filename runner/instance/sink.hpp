@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "runner/output/event_writers.hpp"
+
 namespace ig::runner {
 
 class Sink {
@@ -19,6 +21,11 @@ class Sink {
   // One warning line without "warning: " or the newline, e.g. "lost 3 events". May be called
   // from another thread than the run's.
   virtual void warn(std::string_view line) = 0;
+  // Whether the sink takes rows as values (-o rows: a daemon encodes them for its client)
+  // instead of formatted text.
+  virtual bool takes_rows() const { return false; }
+  // -o rows: one event of a stream, or a whole batch of an array data source.
+  virtual void rows(std::string_view /*datasource*/, const std::vector<output::Row>& /*rows*/) {}
 };
 
 // Output to one stream, warnings to another as "warning: LINE".

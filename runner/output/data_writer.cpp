@@ -53,7 +53,8 @@ std::vector<std::string> field_tokens(const std::string& ds,
 
 }  // namespace
 
-DataWriter::Mode DataWriter::parse_mode(const std::string& mode) {
+DataWriter::Mode DataWriter::parse_mode(const std::string& mode, const Sink& sink) {
+  if (mode == "rows" && sink.takes_rows()) return Mode::Rows;
   if (mode == "columns") return Mode::Columns;
   if (mode == "json") return Mode::Json;
   if (mode == "jsonpretty") return Mode::JsonPretty;
@@ -67,7 +68,7 @@ DataWriter::Mode DataWriter::parse_mode(const std::string& mode) {
 DataWriter::DataWriter(const fields::FieldTable& table, const std::string& datasource,
                        const metadata::Annotations& annotations, const WriterOptions& options,
                        Sink& sink)
-    : table_(table), datasource_(datasource), mode_(parse_mode(options.mode)), sink_(sink) {
+    : table_(table), datasource_(datasource), mode_(parse_mode(options.mode, sink)), sink_(sink) {
   terminal_ = options.terminal_width > 0;
   const auto clear = annotations.find("cli.clear-screen-before");
   clear_screen_annotated_ = clear != annotations.end() && clear->second == "true";
@@ -134,6 +135,7 @@ void DataWriter::text(const std::string& text) {
       buffer_ += "---\ntext: " + nlohmann::json(text).dump() + "\n";
       break;
     case Mode::PcapNg:
+    case Mode::Rows:  // rendered text has no fields to send
     case Mode::None:
       break;
   }
@@ -164,6 +166,13 @@ void DataWriter::row(const Row& row) {
     case Mode::PcapNg:
       pcapng_->row(buffer_, row);
       break;
+    case Mode::Rows:
+      rows_.push_back(row);
+      if (!array_) {
+        sink_.rows(datasource_, rows_);
+        rows_.clear();
+      }
+      return;
     case Mode::None:
       return;
   }
@@ -204,6 +213,9 @@ void DataWriter::end_batch() {
     }
   } else if (array_ && mode_ == Mode::Yaml && batch_rows_ == 0) {
     buffer_ += "---\n[]\n";
+  } else if (array_ && mode_ == Mode::Rows) {
+    sink_.rows(datasource_, rows_);
+    rows_.clear();
   }
   batch_rows_ = 0;
   flush_now();

@@ -47,8 +47,8 @@ class DataWriter {
   std::vector<std::string> column_names() const;
 
  private:
-  enum class Mode { Columns, Json, JsonPretty, Yaml, PcapNg, None };
-  static Mode parse_mode(const std::string& mode);
+  enum class Mode { Columns, Json, JsonPretty, Yaml, PcapNg, Rows, None };
+  static Mode parse_mode(const std::string& mode, const Sink& sink);
   std::vector<int> select_columns(const std::vector<std::string>& entries) const;
   void append_array_element(const Row& row);
   void write();
@@ -68,6 +68,7 @@ class DataWriter {
   size_t batch_rows_ = 0;
   std::string buffer_;
   std::string object_;  // scratch: one JSON object of an array batch
+  std::vector<Row> rows_;  // -o rows: the stream's event, or the array's batch
   std::chrono::steady_clock::time_point last_flush_;
 };
 

@@ -1,0 +1,36 @@
+// `ig daemon`: upstream's gadget service (BuiltInGadgetManager, GadgetManager). Each RunGadget
+// call hosts one gadget instance of the runner, whose rows stream to the caller as upstream's
+// GadgetEvents; the caller's stop request, its going away and the daemon's shutdown end it.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "oci/layout_store.hpp"
+#include "runner/run.hpp"
+
+namespace ig::daemon {
+
+// Upstream's default: unix:///var/run/ig/ig.socket.
+extern const char* const kDefaultAddress;
+
+struct DaemonOptions {
+  std::string address = kDefaultAddress;  // -H: unix:///path or tcp://host:port
+  std::string group = "0";                // owner group of a unix socket (name or id)
+  // The daemon's own flags for every run (pull policy, verification keys, allowed gadgets,
+  // insecure registries, container runtimes); a request's params override the pull policy
+  // and verification, as for upstream's daemon.
+  runner::RunOptions defaults;
+};
+
+// The options of one run: the daemon's, then the request's params (upstream's keys, e.g.
+// "operator.oci.ebpf.NAME", "operator.filter.filter") and args. Throws Error(InvalidArgument)
+// naming a param the daemon cannot apply.
+runner::RunOptions request_options(const runner::RunOptions& defaults, const std::string& image,
+                                   const std::map<std::string, std::string>& params,
+                                   const std::vector<std::string>& args, int64_t timeout_ns);
+
+// Serves until SIGINT or SIGTERM. Throws Error for an address it cannot listen on.
+void serve(const DaemonOptions& options, oci::LayoutStore& store);
+
+}  // namespace ig::daemon
