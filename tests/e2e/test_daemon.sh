@@ -1,0 +1,141 @@
+#!/bin/bash
+# `ig daemon` and `ig run --remote-address` on this kernel: a tracepoint gadget and a map
+# iterator gadget run in the daemon and print at the client as a local run prints them
+# (columns header, JSON keys, values), over a unix socket (mode 0660) and over TCP; -F is
+# applied by the daemon; SIGINT at the client stops the run and leaves no program loaded; a
+# missing daemon, image or param fails in one line; SIGTERM stops the daemon and removes its
+# socket. Needs root and tracefs; fails without.
+# Usage: IG=path/to/ig test_daemon.sh E2E_GADGETS_DIR
+set -euo pipefail
+IG=$(realpath "${IG:?IG must point at the ig binary}")
+gadgets=$(realpath "${1:?usage: test_daemon.sh E2E_GADGETS_DIR}")
+T=$(mktemp -d /tmp/ig-daemon-test.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2> /dev/null || true; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+[ "$(id -u)" = 0 ] || fail "the daemon test needs root"
+export IG_OCI_STORE=$T/store HOME=$T/home
+"$IG" image build -t daemon/fchmodat:v1 "$gadgets/trace_fchmodat" > "$T/build.log" 2>&1 || fail "build: $(tail -3 "$T/build.log")"
+"$IG" image build -t daemon/top:v1 "$gadgets/top_fchmodat" > "$T/build.log" 2>&1 || fail "build: $(tail -3 "$T/build.log")"
+cp /bin/chmod "$T/igdmnchmod"
+touch "$T/file"
+
+# start_daemon ADDRESS: ig daemon in the background, until it serves.
+start_daemon() {
+  "$IG" daemon -H "$1" --verify-image=false > "$T/daemon.log" 2>&1 &
+  daemon_pid=$!
+  pids+=("$daemon_pid")
+  for _ in $(seq 100); do
+    grep -q "serving on" "$T/daemon.log" && return 0
+    kill -0 "$daemon_pid" 2> /dev/null || fail "ig daemon exited: $(cat "$T/daemon.log")"
+    sleep 0.1
+  done
+  fail "ig daemon did not start: $(cat "$T/daemon.log")"
+}
+
+# chmods SECONDS: the distinctive workload, every 0.2 s, in the background.
+chmods() {
+  (for _ in $(seq $(($1 * 5))); do "$T/igdmnchmod" 600 "$T/file"; sleep 0.2; done) &
+  pids+=("$!")
+}
+
+# run_both NAME ARGS...: the same run locally and through the daemon, each while chmods run.
+run_both() {
+  local name=$1
+  shift
+  chmods 4
+  "$IG" run "$@" --verify-image=false -t 3 > "$T/$name.local" 2> "$T/$name.local.err" || fail "local run $name: $(cat "$T/$name.local.err")"
+  chmods 4
+  "$IG" run --remote-address "$address" "$@" --verify-image=false -t 3 > "$T/$name.remote" 2> "$T/$name.remote.err" ||
+    fail "remote run $name: $(cat "$T/$name.remote.err")"
+}
+
+address="unix://$T/ig.sock"
+start_daemon "$address"
+[ "$(stat -c %a "$T/ig.sock")" = 660 ] || fail "socket mode $(stat -c %a "$T/ig.sock"), expected 660"
+pass "daemon on $address, socket mode 0660"
+
+# 1. Columns: the same header, the workload's rows with the same cells.
+run_both columns daemon/fchmodat:v1 --host
+[ "$(head -1 "$T/columns.remote")" = "$(head -1 "$T/columns.local")" ] ||
+  fail "headers differ: $(head -1 "$T/columns.remote") vs $(head -1 "$T/columns.local")"
+grep -q "igdmnchmod .* 384 .* $T/file" "$T/columns.remote" || fail "no workload row remotely: $(cat "$T/columns.remote")"
+pass "columns: header equals the local run's, workload rows printed"
+
+# 2. JSON: the same keys at every level, the workload's values.
+run_both json daemon/fchmodat:v1 --host -o json
+keys='def keys(v; p): if type == "object" then (to_entries[] | (p + .key), (.value | keys(v; p + .key + "."))) else empty end; [keys(.; "")] | sort | join(",")'
+local_keys=$(grep igdmnchmod "$T/json.local" | head -1 | jq -r "$keys")
+remote_keys=$(grep igdmnchmod "$T/json.remote" | head -1 | jq -r "$keys")
+[ -n "$remote_keys" ] || fail "no workload event remotely: $(cat "$T/json.remote")"
+[ "$remote_keys" = "$local_keys" ] || fail "JSON keys differ: $remote_keys vs $local_keys"
+grep igdmnchmod "$T/json.remote" | head -1 |
+  jq -e --arg f "$T/file" '.mode == 384 and .filename == $f and .proc.pid > 0 and (.timestamp | test("^20"))' > /dev/null ||
+  fail "remote JSON values: $(grep igdmnchmod "$T/json.remote" | head -1)"
+pass "json: keys equal the local run's, values of the workload"
+
+# 3. A map-iterator gadget's batches, as JSON arrays.
+run_both top daemon/top:v1 --host -o json
+jq -e -s 'map(select(type == "array")) | length > 0' "$T/top.remote" > /dev/null || fail "no array batch: $(cat "$T/top.remote")"
+jq -e -s '[.[][] | select(.comm == "igdmnchmod")] | length > 0' "$T/top.remote" > /dev/null ||
+  fail "the workload is in no batch: $(cat "$T/top.remote")"
+pass "array data source: batches as JSON arrays with the workload"
+
+# 4. The filter runs in the daemon.
+chmods 4
+"$IG" run --remote-address "$address" daemon/fchmodat:v1 --host --verify-image=false -t 3 -o json -F 'proc.comm==nomatch' \
+  > "$T/filtered" 2> "$T/filtered.err" || fail "filtered run: $(cat "$T/filtered.err")"
+[ ! -s "$T/filtered" ] || fail "-F let events through: $(head -3 "$T/filtered")"
+pass "-F applied by the daemon"
+
+# 5. SIGINT at the client stops the run in the daemon: no program of the gadget stays loaded.
+"$IG" run --remote-address "$address" daemon/fchmodat:v1 --host --verify-image=false -o json > "$T/int" 2> "$T/int.err" &
+client=$!
+pids+=("$client")
+for _ in $(seq 100); do
+  "$T/igdmnchmod" 600 "$T/file"
+  grep -q igdmnchmod "$T/int" && break
+  sleep 0.1
+done
+grep -q igdmnchmod "$T/int" || fail "no event before SIGINT: $(cat "$T/int.err")"
+kill -INT "$client"
+wait "$client" || fail "the client exited with $? after SIGINT: $(cat "$T/int.err")"
+for _ in $(seq 50); do
+  bpftool prog show | grep -q fchmodat || break
+  sleep 0.1
+done
+! bpftool prog show | grep -q fchmodat || fail "a program of the gadget is still loaded: $(bpftool prog show | grep fchmodat)"
+kill -0 "$daemon_pid" || fail "the daemon exited with the client"
+pass "SIGINT at the client: the run ends, its programs are unloaded, the daemon serves on"
+
+# 6. Failures name their input, in one line, with a non-zero exit.
+expect_error() {
+  local what=$1 pattern=$2
+  shift 2
+  if "$IG" run "$@" > "$T/err.out" 2> "$T/err"; then fail "$what succeeded"; fi
+  [ "$(wc -l < "$T/err")" -le 2 ] && grep -q "$pattern" "$T/err" || fail "$what: $(cat "$T/err")"
+}
+expect_error "no daemon" "unix://$T/none.sock: no daemon answers there" --remote-address "unix://$T/none.sock" daemon/fchmodat:v1
+expect_error "missing image" "daemon/absent:v1" --remote-address "$address" daemon/absent:v1 --pull never --verify-image=false
+expect_error "unknown param" 'unknown gadget parameter "--bogus"' --remote-address "$address" daemon/fchmodat:v1 --verify-image=false --bogus 1
+pass "an unreachable daemon, a missing image and a bad param fail in one line"
+
+# 7. SIGTERM stops the daemon and removes its socket.
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "the daemon exited with $?: $(cat "$T/daemon.log")"
+[ ! -e "$T/ig.sock" ] || fail "the socket is left behind"
+pass "SIGTERM: the daemon exits 0 and removes its socket"
+
+# 8. TCP.
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+address="tcp://127.0.0.1:$port"
+start_daemon "$address"
+run_both tcp daemon/fchmodat:v1 --host -o json
+grep -q '"comm":"igdmnchmod"' "$T/tcp.remote" || fail "no workload event over TCP: $(cat "$T/tcp.remote.err")"
+pass "the same run over $address"
