@@ -17,6 +17,12 @@ void add_daemon_command(CLI::App& app, Configuration& config) {
   cmd->add_option("-G,--group", options->group,
                   "Group name or id that the unix socket should use")
       ->capture_default_str();
+  cmd->add_option("--tls-key-file", options->tls_key_file, "Path to TLS key file");
+  cmd->add_option("--tls-cert-file", options->tls_cert_file, "Path to TLS cert file");
+  cmd->add_option("--tls-client-ca-file", options->tls_client_ca_file,
+                  "Path to CA certificate for client validation");
+  cmd->add_flag("--tls-insecure", options->tls_insecure,
+                "Allow insecure connections from clients (no certificate validation)");
   // The oci operator's flags, for every run the daemon makes.
   runner::RunOptions& defaults = options->defaults;
   const auto oci = [&](CLI::Option* option) {

@@ -14,7 +14,7 @@ void add_run_command(CLI::App& app, Configuration& config) {
   auto* cmd = app.add_subcommand("run", "Run a gadget");
   auto options = std::make_shared<runner::RunOptions>();
   auto help = std::make_shared<bool>(false);
-  auto remote_address = std::make_shared<std::string>();
+  auto remote = std::make_shared<daemon::RemoteOptions>();
   // Gadget params are only known once the image is read, so unknown flags are collected and
   // handed to the runner, which checks them against the gadget.
   cmd->allow_extras();
@@ -27,9 +27,14 @@ void add_run_command(CLI::App& app, Configuration& config) {
   cmd->add_flag("-h,--help", *help, "Show help, including the gadget's flags when IMAGE is given");
 
   cmd->add_option("IMAGE", options->image, "Gadget image to run");
-  cmd->add_option("--remote-address", *remote_address,
+  cmd->add_option("--remote-address", remote->address,
                   "Run the gadget in the ig daemon at this address (unix:///path or "
                   "tcp://host:port) and print its events here");
+  cmd->add_option("--tls-key-file", remote->tls_key_file, "TLS client key");
+  cmd->add_option("--tls-cert-file", remote->tls_cert_file, "TLS client certificate");
+  cmd->add_option("--tls-server-ca-file", remote->tls_server_ca_file, "TLS server CA certificate");
+  cmd->add_option("--tls-server-name", remote->tls_server_name,
+                  "override TLS server name (if omitted, using target server name)");
   // Not a configuration key upstream (its cli operator has no global flags); ours.
   config.bind(*cmd,
               cmd->add_option("-o,--output", options->output,
@@ -89,7 +94,7 @@ void add_run_command(CLI::App& app, Configuration& config) {
                   "separated for several")
       ->delimiter(',');
 
-  cmd->callback([cmd, options, help, remote_address] {
+  cmd->callback([cmd, options, help, remote] {
     options->gadget_args = cmd->remaining();
     if (*help) {
       std::cout << cmd->help();
@@ -100,8 +105,8 @@ void add_run_command(CLI::App& app, Configuration& config) {
       return;
     }
     if (options->image.empty()) throw CLI::RequiredError("IMAGE");
-    if (!remote_address->empty()) {
-      daemon::run_remote(*options, *remote_address);
+    if (!remote->address.empty()) {
+      daemon::run_remote(*options, *remote);
       return;
     }
     oci::LayoutStore store(oci::LayoutStore::default_path());

@@ -5,7 +5,12 @@
 #include <cstdint>
 #include <string>
 
+#include <grpc/support/log.h>
+
+#include <cstdio>
+
 #include "daemon/gadget_service.pb.h"
+#include "util/debug.hpp"
 
 namespace ig::daemon {
 
@@ -26,6 +31,14 @@ inline api::GadgetEvent log_event(uint32_t severity, const std::string& message)
   event.set_type(severity << kEventLogShift);
   event.set_payload(message);
   return event;
+}
+
+// gRPC's own log lines (handshake failures, reconnects) only in debug output: ig reports a
+// failure in one line of its own.
+inline void route_grpc_logs() {
+  gpr_set_log_function([](gpr_log_func_args* args) {
+    if (debug_enabled()) std::fprintf(stderr, "grpc: %s\n", args->message);
+  });
 }
 
 }  // namespace ig::daemon

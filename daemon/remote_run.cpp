@@ -11,6 +11,7 @@
 
 #include "daemon/gadget_service.grpc.pb.h"
 #include "daemon/protocol.hpp"
+#include "daemon/tls_files.hpp"
 #include "daemon/wire.hpp"
 #include "runner/instance/instance.hpp"
 #include "runner/instance/sink.hpp"
@@ -168,6 +169,21 @@ class StopOnSignal {
   std::thread thread_;
 };
 
+std::shared_ptr<grpc::Channel> open_channel(const RemoteOptions& remote) {
+  const std::string target = channel_target(remote.address);
+  grpc::ChannelArguments arguments;
+  if (!tls_files_given("--remote-address " + remote.address, remote.tls_key_file,
+                       remote.tls_cert_file, remote.tls_server_ca_file)) {
+    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = read_pem("tls-server-ca-file", remote.tls_server_ca_file);
+  ssl.pem_private_key = read_pem("tls-key-file", remote.tls_key_file);
+  ssl.pem_cert_chain = read_pem("tls-cert-file", remote.tls_cert_file);
+  if (!remote.tls_server_name.empty()) arguments.SetSslTargetNameOverride(remote.tls_server_name);
+  return grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), arguments);
+}
+
 }  // namespace
 
 api::GadgetRunRequest run_request(const runner::RunOptions& options) {
@@ -188,8 +204,8 @@ api::GadgetRunRequest run_request(const runner::RunOptions& options) {
   return request;
 }
 
-int run_remote(const runner::RunOptions& options, const std::string& address) {
-  const std::string target = channel_target(address);
+int run_remote(const runner::RunOptions& options, const RemoteOptions& remote) {
+  const std::string& address = remote.address;
   runner::RunOptions local = options;
   local.terminal_width = runner::stdout_terminal_width();
   runner::FileSink sink(stdout, stderr);
@@ -209,9 +225,11 @@ int run_remote(const runner::RunOptions& options, const std::string& address) {
     request.mutable_stoprequest();
     running->Write(request);
   });
-  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  route_grpc_logs();
+  auto channel = open_channel(remote);
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + kConnectTimeout)) {
-    throw Error(ErrorCode::Network, "--remote-address " + address + ": no daemon answers there");
+    throw Error(ErrorCode::Network, "--remote-address " + address + ": no daemon answers there" +
+                                        (remote.tls_key_file.empty() ? "" : ", or the TLS handshake failed"));
   }
   auto stub = api::GadgetManager::NewStub(channel);
   auto stream = stub->RunGadget(&context);

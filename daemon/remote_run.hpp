@@ -15,8 +15,17 @@ namespace ig::daemon {
 // under upstream's param keys.
 api::GadgetRunRequest run_request(const runner::RunOptions& options);
 
+struct RemoteOptions {
+  std::string address;  // unix:///path or tcp://host:port
+  // TLS with a client certificate (all three files, as upstream's client), else none.
+  std::string tls_key_file;
+  std::string tls_cert_file;
+  std::string tls_server_ca_file;
+  std::string tls_server_name;  // instead of the address's host
+};
+
 // Runs until the daemon ends the run (timeout, error) or SIGINT/SIGTERM asks it to stop.
 // Throws Error for an unreachable daemon or the error the daemon ended the run with.
-int run_remote(const runner::RunOptions& options, const std::string& address);
+int run_remote(const runner::RunOptions& options, const RemoteOptions& remote);
 
 }  // namespace ig::daemon

@@ -17,6 +17,7 @@
 #include "daemon/gadget_service.grpc.pb.h"
 #include "daemon/protocol.hpp"
 #include "daemon/remote_sink.hpp"
+#include "daemon/tls_files.hpp"
 #include "runner/instance/instance.hpp"
 #include "util/error.hpp"
 
@@ -269,6 +270,26 @@ void restrict_socket(const std::string& path, gid_t gid) {
   }
 }
 
+// TLS requiring a client certificate the CA signed; plain TCP only when asked for.
+std::shared_ptr<grpc::ServerCredentials> server_credentials(const DaemonOptions& options, bool tcp) {
+  const bool tls = tls_files_given("ig daemon", options.tls_key_file, options.tls_cert_file,
+                                   options.tls_client_ca_file);
+  if (!tls) {
+    if (tcp && !options.tls_insecure) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "--host " + options.address +
+                      ": TCP needs --tls-key-file, --tls-cert-file and --tls-client-ca-file, or "
+                      "--tls-insecure");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = read_pem("tls-client-ca-file", options.tls_client_ca_file);
+  ssl.pem_key_cert_pairs.push_back({read_pem("tls-key-file", options.tls_key_file),
+                                    read_pem("tls-cert-file", options.tls_cert_file)});
+  return grpc::SslServerCredentials(ssl);
+}
+
 }  // namespace
 
 runner::RunOptions request_options(const runner::RunOptions& defaults, const std::string& image,
@@ -328,11 +349,12 @@ void serve(const DaemonOptions& options, oci::LayoutStore& store) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  route_grpc_logs();
   GadgetManagerService gadgets(options, store);
   InfoService info;
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, server_credentials(options, socket_path.empty()), &port);
   builder.RegisterService(&gadgets);
   builder.RegisterService(&info);
   const mode_t old_mask = umask(0177);

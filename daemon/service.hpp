@@ -17,6 +17,11 @@ extern const char* const kDefaultAddress;
 struct DaemonOptions {
   std::string address = kDefaultAddress;  // -H: unix:///path or tcp://host:port
   std::string group = "0";                // owner group of a unix socket (name or id)
+  // TCP takes TLS with client certificates (all three files) or, explicitly, no TLS.
+  std::string tls_key_file;
+  std::string tls_cert_file;
+  std::string tls_client_ca_file;
+  bool tls_insecure = false;
   // The daemon's own flags for every run (pull policy, verification keys, allowed gadgets,
   // insecure registries, container runtimes); a request's params override the pull policy
   // and verification, as for upstream's daemon.

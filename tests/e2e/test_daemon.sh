@@ -4,7 +4,7 @@
 # (columns header, JSON keys, values), over a unix socket (mode 0660) and over TCP; -F is
 # applied by the daemon; SIGINT at the client stops the run and leaves no program loaded; a
 # missing daemon, image or param fails in one line; SIGTERM stops the daemon and removes its
-# socket. Needs root and tracefs; fails without.
+# socket; TCP is mutual TLS (or plain with --tls-insecure). Needs root and tracefs; fails without.
 # Usage: IG=path/to/ig test_daemon.sh E2E_GADGETS_DIR
 set -euo pipefail
 IG=$(realpath "${IG:?IG must point at the ig binary}")
@@ -132,10 +132,56 @@ wait "$daemon_pid" || fail "the daemon exited with $?: $(cat "$T/daemon.log")"
 [ ! -e "$T/ig.sock" ] || fail "the socket is left behind"
 pass "SIGTERM: the daemon exits 0 and removes its socket"
 
-# 8. TCP.
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# 8. TCP takes TLS with client certificates, or plain TCP only with --tls-insecure.
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+if "$IG" daemon -H "tcp://127.0.0.1:$port" > "$T/plain.log" 2>&1; then fail "plain TCP without --tls-insecure was served"; fi
+grep -q -- "--tls-insecure" "$T/plain.log" || fail "plain TCP refusal: $(cat "$T/plain.log")"
 address="tcp://127.0.0.1:$port"
-start_daemon "$address"
+"$IG" daemon -H "$address" --tls-insecure --verify-image=false > "$T/daemon.log" 2>&1 &
+daemon_pid=$!
+pids+=("$daemon_pid")
+for _ in $(seq 100); do grep -q "serving on" "$T/daemon.log" && break; sleep 0.1; done
 run_both tcp daemon/fchmodat:v1 --host -o json
 grep -q '"comm":"igdmnchmod"' "$T/tcp.remote" || fail "no workload event over TCP: $(cat "$T/tcp.remote.err")"
-pass "the same run over $address"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || true
+pass "plain TCP only with --tls-insecure; a run over $address"
+
+# make_cert NAME CA [SAN]: a key and a certificate signed by CA (self-signed when CA is "-").
+make_cert() {
+  local name=$1 ca=$2 san=${3:-}
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$T/$name.key" -subj "/CN=$name" -out "$T/$name.csr" 2> /dev/null
+  if [ "$ca" = - ]; then
+    openssl x509 -req -in "$T/$name.csr" -signkey "$T/$name.key" -days 1 -out "$T/$name.crt" \
+      -extfile <(printf "basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n") 2> /dev/null
+  else
+    openssl x509 -req -in "$T/$name.csr" -CA "$T/$ca.crt" -CAkey "$T/$ca.key" -CAcreateserial -days 1 \
+      -out "$T/$name.crt" -extfile <(printf "%s" "${san:+subjectAltName=$san}") 2> /dev/null
+  fi
+}
+make_cert ca -
+make_cert other-ca -
+make_cert server ca "IP:127.0.0.1,DNS:node1.test"
+make_cert client ca
+make_cert stranger other-ca
+port=$(free_port)
+address="tcp://127.0.0.1:$port"
+"$IG" daemon -H "$address" --verify-image=false --tls-key-file "$T/server.key" --tls-cert-file "$T/server.crt" \
+  --tls-client-ca-file "$T/ca.crt" > "$T/daemon.log" 2>&1 &
+daemon_pid=$!
+pids+=("$daemon_pid")
+for _ in $(seq 100); do grep -q "serving on" "$T/daemon.log" && break; sleep 0.1; done
+chmods 4
+"$IG" run --remote-address "$address" --tls-key-file "$T/client.key" --tls-cert-file "$T/client.crt" \
+  --tls-server-ca-file "$T/ca.crt" --tls-server-name node1.test daemon/fchmodat:v1 --host --verify-image=false -t 3 -o json \
+  > "$T/tls.remote" 2> "$T/tls.err" || fail "run over TLS: $(cat "$T/tls.err")"
+grep -q '"comm":"igdmnchmod"' "$T/tls.remote" || fail "no workload event over TLS: $(cat "$T/tls.err")"
+pass "mutual TLS: the client's certificate accepted, the server's checked against its CA and name"
+expect_error "a client certificate of another CA" "no daemon answers there" --remote-address "$address" \
+  --tls-key-file "$T/stranger.key" --tls-cert-file "$T/stranger.crt" --tls-server-ca-file "$T/ca.crt" daemon/fchmodat:v1
+expect_error "no client certificate" "no daemon answers there" --remote-address "$address" daemon/fchmodat:v1
+expect_error "a server of another CA" "no daemon answers there" --remote-address "$address" \
+  --tls-key-file "$T/client.key" --tls-cert-file "$T/client.crt" --tls-server-ca-file "$T/other-ca.crt" daemon/fchmodat:v1
+expect_error "half the TLS files" "TLS needs all of" --remote-address "$address" --tls-key-file "$T/client.key" daemon/fchmodat:v1
+pass "refused: a client of another CA, no client certificate, a server of another CA, half the TLS flags"
