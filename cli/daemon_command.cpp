@@ -17,6 +17,10 @@ void add_daemon_command(CLI::App& app, Configuration& config) {
   cmd->add_option("-G,--group", options->group,
                   "Group name or id that the unix socket should use")
       ->capture_default_str();
+  options->node_name = daemon::default_node_name();
+  cmd->add_option("--node-name", options->node_name,
+                  "Name of this node in every event (k8s.node of a client's merged run)")
+      ->capture_default_str();
   cmd->add_option("--tls-key-file", options->tls_key_file, "Path to TLS key file");
   cmd->add_option("--tls-cert-file", options->tls_cert_file, "Path to TLS cert file");
   cmd->add_option("--tls-client-ca-file", options->tls_client_ca_file,

@@ -27,9 +27,12 @@ void add_run_command(CLI::App& app, Configuration& config) {
   cmd->add_flag("-h,--help", *help, "Show help, including the gadget's flags when IMAGE is given");
 
   cmd->add_option("IMAGE", options->image, "Gadget image to run");
-  cmd->add_option("--remote-address", remote->address,
+  cmd->add_option("--remote-address", remote->addresses,
                   "Run the gadget in the ig daemon at this address (unix:///path or "
-                  "tcp://host:port) and print its events here");
+                  "tcp://host:port) and print its events here; several (repeated or comma "
+                  "separated): one run on each, events merged with a k8s.node column")
+      ->delimiter(',')
+      ->allow_extra_args(false);  // one value per flag: IMAGE may follow
   cmd->add_option("--tls-key-file", remote->tls_key_file, "TLS client key");
   cmd->add_option("--tls-cert-file", remote->tls_cert_file, "TLS client certificate");
   cmd->add_option("--tls-server-ca-file", remote->tls_server_ca_file, "TLS server CA certificate");
@@ -105,7 +108,7 @@ void add_run_command(CLI::App& app, Configuration& config) {
       return;
     }
     if (options->image.empty()) throw CLI::RequiredError("IMAGE");
-    if (!remote->address.empty()) {
+    if (!remote->addresses.empty()) {
       daemon::run_remote(*options, *remote);
       return;
     }

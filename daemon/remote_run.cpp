@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -10,12 +11,10 @@
 #include <thread>
 
 #include "daemon/gadget_service.grpc.pb.h"
+#include "daemon/event_printer.hpp"
 #include "daemon/protocol.hpp"
 #include "daemon/tls_files.hpp"
-#include "daemon/wire.hpp"
-#include "runner/instance/instance.hpp"
 #include "runner/instance/sink.hpp"
-#include "runner/output/data_writer.hpp"
 #include "util/error.hpp"
 
 namespace ig::daemon {
@@ -56,89 +55,6 @@ std::string join_commas(const std::vector<std::string>& items) {
   return out;
 }
 
-// One data source of the run as the daemon described it, printed through the runner's own
-// output stage.
-struct PrintedSource {
-  PrintedSource(const api::DataSource& described, const runner::RunOptions& options, runner::Sink& sink)
-      : source(described),
-        writer(source.table(), described.name(),
-               {described.annotations().begin(), described.annotations().end()},
-               writer_options(described.name(), options), sink) {
-    if (source.is_array()) {
-      writer.set_array();
-    } else {
-      writer.start();
-    }
-  }
-  static runner::output::WriterOptions writer_options(const std::string& name,
-                                                      const runner::RunOptions& options) {
-    const runner::OutputOptions out = runner::output_options_for(name, options);
-    return {out.mode, out.fields, out.terminal_width};
-  }
-
-  wire::RemoteDataSource source;
-  runner::output::DataWriter writer;
-  runner::output::Row row;
-};
-
-// The events of one run, in the order the daemon sends them: its GadgetInfo first.
-class EventPrinter {
- public:
-  EventPrinter(const runner::RunOptions& options, runner::Sink& sink) : options_(options), sink_(sink) {}
-
-  void handle(const api::GadgetEvent& event) {
-    if (event.type() == kEventGadgetInfo) {
-      api::GadgetInfo info;
-      if (!info.ParseFromString(event.payload())) throw bad_event("gadget info");
-      sources_.clear();
-      for (const auto& ds : info.datasources()) {
-        sources_.resize(std::max<size_t>(sources_.size(), ds.id() + 1));
-        sources_[ds.id()] = std::make_unique<PrintedSource>(ds, options_, sink_);
-      }
-    } else if (event.type() == kEventPayload) {
-      payload(event);
-    } else if (const uint32_t severity = event.type() >> kEventLogShift; severity != 0) {
-      if (severity <= kLogWarning) sink_.warn(event.payload());
-    }
-  }
-
-  void finish() {
-    for (auto& s : sources_) {
-      if (s) s->writer.flush_now();
-    }
-  }
-
- private:
-  static Error bad_event(const std::string& what) {
-    return Error(ErrorCode::Network, "the daemon sent a " + what + " that does not parse");
-  }
-
-  void payload(const api::GadgetEvent& event) {
-    if (event.datasourceid() >= sources_.size() || !sources_[event.datasourceid()]) return;
-    PrintedSource& s = *sources_[event.datasourceid()];
-    if (s.source.is_array()) {
-      api::GadgetDataArray data;
-      if (!data.ParseFromString(event.payload())) throw bad_event("batch of events");
-      s.writer.begin_batch();
-      for (const auto& element : data.dataarray()) {
-        s.source.decode(element, s.row);
-        s.writer.row(s.row);
-      }
-      s.writer.end_batch();
-      return;
-    }
-    api::GadgetData data;
-    if (!data.ParseFromString(event.payload())) throw bad_event("event");
-    s.source.decode(data.data(), s.row);
-    s.writer.row(s.row);
-    s.writer.flush();
-  }
-
-  const runner::RunOptions& options_;
-  runner::Sink& sink_;
-  std::vector<std::unique_ptr<PrintedSource>> sources_;  // by data source id
-};
-
 // Asks the daemon to stop the run on SIGINT or SIGTERM, which stay blocked for the process
 // (gRPC's threads inherit the mask) so that only this thread takes them.
 class StopOnSignal {
@@ -169,10 +85,10 @@ class StopOnSignal {
   std::thread thread_;
 };
 
-std::shared_ptr<grpc::Channel> open_channel(const RemoteOptions& remote) {
-  const std::string target = channel_target(remote.address);
+std::shared_ptr<grpc::Channel> open_channel(const RemoteOptions& remote, const std::string& address) {
+  const std::string target = channel_target(address);
   grpc::ChannelArguments arguments;
-  if (!tls_files_given("--remote-address " + remote.address, remote.tls_key_file,
+  if (!tls_files_given("--remote-address " + address, remote.tls_key_file,
                        remote.tls_cert_file, remote.tls_server_ca_file)) {
     return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
   }
@@ -204,51 +120,116 @@ api::GadgetRunRequest run_request(const runner::RunOptions& options) {
   return request;
 }
 
-int run_remote(const runner::RunOptions& options, const RemoteOptions& remote) {
-  const std::string& address = remote.address;
-  runner::RunOptions local = options;
-  local.terminal_width = runner::stdout_terminal_width();
-  runner::FileSink sink(stdout, stderr);
-  EventPrinter printer(local, sink);
+namespace {
 
-  grpc::ClientContext context;
-  std::mutex stream_mutex;
-  grpc::ClientReaderWriter<api::GadgetControlRequest, api::GadgetEvent>* running = nullptr;
-  // Before the channel exists, so that its threads inherit the blocked signals.
-  StopOnSignal stop([&] {
-    std::lock_guard lock(stream_mutex);
-    if (!running) {
-      context.TryCancel();
+// The run's stream to one daemon, read on a thread of its own.
+class NodeRun {
+ public:
+  NodeRun(const RemoteOptions& remote, std::string address, size_t index, EventPrinter& printer)
+      : remote_(remote), address_(std::move(address)), index_(index), printer_(printer) {}
+
+  // Connects, sends the request and prints every event until the daemon ends the run.
+  // Throws Error for an unreachable daemon, a refused request or a broken stream.
+  void run(const api::GadgetRunRequest& request) {
+    auto channel = open_channel(remote_, address_);
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() + kConnectTimeout)) {
+      throw Error(ErrorCode::Network, "--remote-address " + address_ + ": no daemon answers there" +
+                                          (remote_.tls_key_file.empty() ? "" : ", or the TLS handshake failed"));
+    }
+    auto stub = api::GadgetManager::NewStub(channel);
+    auto stream = stub->RunGadget(&context_);
+    api::GadgetControlRequest start;
+    *start.mutable_runrequest() = request;
+    {
+      std::lock_guard lock(mutex_);
+      if (stream->Write(start)) running_ = stream.get();
+      if (stop_requested_) stop_locked();
+    }
+    api::GadgetEvent event;
+    while (stream->Read(&event)) printer_.handle(index_, address_, event);
+    {
+      std::lock_guard lock(mutex_);
+      running_ = nullptr;
+    }
+    const grpc::Status status = stream->Finish();
+    if (status.error_code() == grpc::StatusCode::CANCELLED && stop_requested_) return;
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      throw Error(ErrorCode::Network, "the connection to the daemon broke: " + status.error_message());
+    }
+    if (!status.ok()) throw Error(error_code(status.error_code()), status.error_message());
+  }
+
+  // Asks the daemon to end the run (any thread).
+  void stop() {
+    std::lock_guard lock(mutex_);
+    stop_requested_ = true;
+    stop_locked();
+  }
+
+  const std::string& address() const { return address_; }
+
+ private:
+  void stop_locked() {
+    if (!running_) {
+      context_.TryCancel();
       return;
     }
     api::GadgetControlRequest request;
     request.mutable_stoprequest();
-    running->Write(request);
+    running_->Write(request);
+  }
+
+  const RemoteOptions& remote_;
+  const std::string address_;
+  const size_t index_;
+  EventPrinter& printer_;
+  grpc::ClientContext context_;
+  std::mutex mutex_;
+  grpc::ClientReaderWriter<api::GadgetControlRequest, api::GadgetEvent>* running_ = nullptr;
+  bool stop_requested_ = false;
+};
+
+}  // namespace
+
+int run_remote(const runner::RunOptions& options, const RemoteOptions& remote) {
+  for (const auto& address : remote.addresses) channel_target(address);  // bad ones fail first
+  runner::RunOptions local = options;
+  local.terminal_width = runner::stdout_terminal_width();
+  runner::FileSink sink(stdout, stderr);
+  EventPrinter printer(local, sink, remote.addresses.size());
+  std::vector<std::unique_ptr<NodeRun>> nodes;
+  for (size_t i = 0; i < remote.addresses.size(); ++i) {
+    nodes.push_back(std::make_unique<NodeRun>(remote, remote.addresses[i], i, printer));
+  }
+  // Before any channel exists, so that gRPC's threads inherit the blocked signals.
+  StopOnSignal on_signal([&nodes] {
+    for (auto& node : nodes) node->stop();
   });
   route_grpc_logs();
-  auto channel = open_channel(remote);
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() + kConnectTimeout)) {
-    throw Error(ErrorCode::Network, "--remote-address " + address + ": no daemon answers there" +
-                                        (remote.tls_key_file.empty() ? "" : ", or the TLS handshake failed"));
+  const api::GadgetRunRequest request = run_request(options);
+  std::vector<std::string> failures(nodes.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        nodes[i]->run(request);
+      } catch (const std::exception& e) {
+        failures[i] = e.what();
+        // The others go on: a node that fails or goes away is reported as it happens.
+        if (nodes.size() > 1) printer.warn(nodes[i]->address(), e.what());
+      }
+    });
   }
-  auto stub = api::GadgetManager::NewStub(channel);
-  auto stream = stub->RunGadget(&context);
-  api::GadgetControlRequest start;
-  *start.mutable_runrequest() = run_request(options);
-  {
-    std::lock_guard lock(stream_mutex);
-    if (stream->Write(start)) running = stream.get();
-  }
-  api::GadgetEvent event;
-  while (stream->Read(&event)) printer.handle(event);
+  for (auto& thread : threads) thread.join();
   printer.finish();
-  {
-    std::lock_guard lock(stream_mutex);
-    running = nullptr;
+  if (nodes.size() == 1 && !failures[0].empty()) {
+    throw Error(ErrorCode::Network, failures[0]);
   }
-  const grpc::Status status = stream->Finish();
-  if (status.error_code() == grpc::StatusCode::CANCELLED) return 0;  // stopped before it ran
-  if (!status.ok()) throw Error(error_code(status.error_code()), status.error_message());
+  const auto failed = std::count_if(failures.begin(), failures.end(), [](const auto& f) { return !f.empty(); });
+  if (failed > 0) {
+    throw Error(ErrorCode::Network, std::to_string(failed) + " of " + std::to_string(nodes.size()) +
+                                        " daemons failed (see the warnings above)");
+  }
   return 0;
 }
 

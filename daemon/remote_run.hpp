@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "daemon/gadget_service.pb.h"
 #include "runner/run.hpp"
@@ -16,7 +17,8 @@ namespace ig::daemon {
 api::GadgetRunRequest run_request(const runner::RunOptions& options);
 
 struct RemoteOptions {
-  std::string address;  // unix:///path or tcp://host:port
+  // unix:///path or tcp://host:port; several: one run on each daemon, events merged.
+  std::vector<std::string> addresses;
   // TLS with a client certificate (all three files, as upstream's client), else none.
   std::string tls_key_file;
   std::string tls_cert_file;

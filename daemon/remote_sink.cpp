@@ -72,6 +72,7 @@ void RemoteSink::rows(std::string_view datasource, const std::vector<runner::out
   };
   if (source.array) {
     api::GadgetDataArray data;
+    data.set_node(node_);
     data.set_seq(++seq_);
     for (const auto& row : rows) wire::encode(*source.table, row, *data.add_dataarray());
     send(data, data.seq());
@@ -79,6 +80,7 @@ void RemoteSink::rows(std::string_view datasource, const std::vector<runner::out
   }
   for (const auto& row : rows) {
     api::GadgetData data;
+    data.set_node(node_);
     data.set_seq(++seq_);
     wire::encode(*source.table, row, *data.mutable_data());
     send(data, data.seq());

@@ -24,7 +24,8 @@ class RemoteSink : public runner::Sink {
   // `send` takes each event, `droppable` when losing it under back-pressure is acceptable.
   // It may be called from several threads at once.
   using Send = std::function<void(api::GadgetEvent event, bool droppable)>;
-  explicit RemoteSink(Send send) : send_(std::move(send)) {}
+  // `node` names the daemon's node in every event (GadgetData.node).
+  RemoteSink(Send send, std::string node) : send_(std::move(send)), node_(std::move(node)) {}
 
   // The instance's GadgetInfo (data sources numbered in their order); rows of those data
   // sources can be sent from now on.
@@ -43,6 +44,7 @@ class RemoteSink : public runner::Sink {
     bool array;
   };
   Send send_;
+  std::string node_;
   std::map<std::string, Source, std::less<>> sources_;
   std::atomic<uint32_t> seq_{0};
 };

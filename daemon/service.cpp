@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <mutex>
@@ -128,7 +129,8 @@ class RunReactor : public grpc::ServerBidiReactor<api::GadgetControlRequest, api
       const runner::RunOptions options =
           request_options(options_.defaults, request.imagename(), params,
                           {request.args().begin(), request.args().end()}, request.timeout());
-      RemoteSink sink([this](api::GadgetEvent event, bool droppable) { send(std::move(event), droppable); });
+      RemoteSink sink([this](api::GadgetEvent event, bool droppable) { send(std::move(event), droppable); },
+                      options_.node_name);
       runner::GadgetInstance instance(options, store_, sink);
       api::GadgetEvent info;
       info.set_type(kEventGadgetInfo);
@@ -228,7 +230,7 @@ class GadgetManagerService : public api::GadgetManager::CallbackService {
                                                       request->paramvalues().end());
       const runner::RunOptions options =
           request_options(options_.defaults, request->imagename(), params, {}, 0);
-      RemoteSink sink([](api::GadgetEvent, bool) {});
+      RemoteSink sink([](api::GadgetEvent, bool) {}, options_.node_name);
       runner::GadgetInstance instance(options, store_, sink);
       *response->mutable_gadgetinfo() = sink.describe(instance);
       reactor->Finish(grpc::Status::OK);
@@ -326,6 +328,13 @@ runner::RunOptions request_options(const runner::RunOptions& defaults, const std
   }
   options.gadget_args.insert(options.gadget_args.end(), args.begin(), args.end());
   return options;
+}
+
+std::string default_node_name() {
+  if (const char* env = std::getenv("NODE_NAME"); env && *env) return env;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
 }
 
 void serve(const DaemonOptions& options, oci::LayoutStore& store) {

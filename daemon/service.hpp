@@ -17,6 +17,7 @@ extern const char* const kDefaultAddress;
 struct DaemonOptions {
   std::string address = kDefaultAddress;  // -H: unix:///path or tcp://host:port
   std::string group = "0";                // owner group of a unix socket (name or id)
+  std::string node_name;  // in every event; default: $NODE_NAME (a DaemonSet's), else the host name
   // TCP takes TLS with client certificates (all three files) or, explicitly, no TLS.
   std::string tls_key_file;
   std::string tls_cert_file;
@@ -34,6 +35,9 @@ struct DaemonOptions {
 runner::RunOptions request_options(const runner::RunOptions& defaults, const std::string& image,
                                    const std::map<std::string, std::string>& params,
                                    const std::vector<std::string>& args, int64_t timeout_ns);
+
+// $NODE_NAME, else the host name.
+std::string default_node_name();
 
 // Serves until SIGINT or SIGTERM. Throws Error for an address it cannot listen on.
 void serve(const DaemonOptions& options, oci::LayoutStore& store);

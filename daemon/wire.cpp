@@ -247,6 +247,28 @@ void add_missing_parents(std::vector<Field>& fields, std::vector<api::Field>& ke
   kept = std::move(kept_with_parents);
 }
 
+// The node column of a run on several daemons: first, as kubectl-gadget prints it.
+constexpr const char* kNodeField = "k8s.node";
+
+// Returns false when the daemon sends the field itself.
+bool add_node_field(std::vector<Field>& fields, std::vector<api::Field>& kept) {
+  for (const auto& f : fields) {
+    if (f.schema.full_name == kNodeField) return false;
+  }
+  int first = 0;
+  for (const auto& f : fields) first = std::min(first, f.order);
+  Field node;
+  node.schema.full_name = kNodeField;
+  node.schema.kind = FieldKind::String;
+  node.schema.depth = 1;
+  node.order = first - 1;
+  node.annotations["description"] = "Node the event comes from";
+  fields.push_back(std::move(node));
+  kept.emplace_back();  // no payload: decode() fills it
+  add_missing_parents(fields, kept);
+  return true;
+}
+
 // The fields of a described data source, and where each one's value is.
 std::vector<Field> described_fields(const api::DataSource& described, std::vector<api::Field>& kept) {
   std::vector<Field> fields;
@@ -270,7 +292,7 @@ std::vector<Field> described_fields(const api::DataSource& described, std::vecto
 
 }  // namespace
 
-RemoteDataSource::RemoteDataSource(const api::DataSource& described)
+RemoteDataSource::RemoteDataSource(const api::DataSource& described, bool node_field)
     : table_([&] {
         if (described.flags() & kDataSourceBigEndian) {
           throw Error(ErrorCode::Unsupported,
@@ -278,13 +300,22 @@ RemoteDataSource::RemoteDataSource(const api::DataSource& described)
         }
         std::vector<api::Field> kept;
         std::vector<Field> fields = described_fields(described, kept);
+        adds_node_ = node_field && add_node_field(fields, kept);
         for (const api::Field& d : kept) {
           slots_.push_back({d.payloadindex(), d.offs(), d.size(), d.kind()});
           if (d.flags() & kFieldEmpty) slots_.back().kind = api::Invalid;
         }
         return runner::fields::FieldTable(std::move(fields));
       }()),
-      array_(described.type() == kTypeArray) {}
+      array_(described.type() == kTypeArray) {
+  if (adds_node_) node_index_ = table_.find(kNodeField);
+}
+
+void RemoteDataSource::decode(const api::DataElement& element, const std::string& node,
+                              runner::output::Row& row) const {
+  decode(element, row);
+  if (node_index_ >= 0) row[node_index_].s = node;
+}
 
 void RemoteDataSource::decode(const api::DataElement& element, runner::output::Row& row) const {
   row.assign(slots_.size(), Value{});

@@ -38,13 +38,16 @@ void encode(const runner::fields::FieldTable& table, const runner::output::Row& 
 class RemoteDataSource {
  public:
   // Throws Error(Unsupported) for big-endian payloads, Error(InvalidArgument) for a bad
-  // annotation value.
-  explicit RemoteDataSource(const api::DataSource& described);
+  // annotation value. With `node_field` (a run on several daemons), the table gets a first
+  // column k8s.node, unless the daemon sends one, filled with the node each event came from.
+  explicit RemoteDataSource(const api::DataSource& described, bool node_field = false);
 
   const runner::fields::FieldTable& table() const { return table_; }
   bool is_array() const { return array_; }
   // Fills `row` (sized to the table); a missing or short payload leaves the value empty.
   void decode(const api::DataElement& element, runner::output::Row& row) const;
+  // Same, with the node an event came from for the k8s.node field.
+  void decode(const api::DataElement& element, const std::string& node, runner::output::Row& row) const;
 
  private:
   struct Slot {
@@ -55,6 +58,8 @@ class RemoteDataSource {
   };
 
   std::vector<Slot> slots_;  // by table field index
+  bool adds_node_ = false;   // the table has a k8s.node field the client fills
+  int node_index_ = -1;
   runner::fields::FieldTable table_;
   bool array_ = false;
 };

@@ -4,7 +4,9 @@
 # (columns header, JSON keys, values), over a unix socket (mode 0660) and over TCP; -F is
 # applied by the daemon; SIGINT at the client stops the run and leaves no program loaded; a
 # missing daemon, image or param fails in one line; SIGTERM stops the daemon and removes its
-# socket; TCP is mutual TLS (or plain with --tls-insecure). Needs root and tracefs; fails without.
+# socket; TCP is mutual TLS (or plain with --tls-insecure); a fleet of three daemons, each in
+# a network namespace of its own, serves one client run with node-tagged events, and one of
+# them killed mid-run is reported while the others stream on. Needs root and tracefs; fails without.
 # Usage: IG=path/to/ig test_daemon.sh E2E_GADGETS_DIR
 set -euo pipefail
 IG=$(realpath "${IG:?IG must point at the ig binary}")
@@ -14,6 +16,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2> /dev/null || true; done
+  for n in 1 2 3; do ip netns del "igfleet$n" 2> /dev/null || true; done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -185,3 +188,55 @@ expect_error "a server of another CA" "no daemon answers there" --remote-address
   --tls-key-file "$T/client.key" --tls-cert-file "$T/client.crt" --tls-server-ca-file "$T/other-ca.crt" daemon/fchmodat:v1
 expect_error "half the TLS files" "TLS needs all of" --remote-address "$address" --tls-key-file "$T/client.key" daemon/fchmodat:v1
 pass "refused: a client of another CA, no client certificate, a server of another CA, half the TLS flags"
+
+# 9. A fleet: three daemons, each in a network namespace with an address of its own, mutual
+# TLS, one client run fanned out to all, events merged with a k8s.node column.
+make_cert fleet ca "IP:10.231.1.2,IP:10.231.2.2,IP:10.231.3.2"
+fleet=()
+fleet_pids=()
+for n in 1 2 3; do
+  ip netns del "igfleet$n" 2> /dev/null || true
+  ip netns add "igfleet$n"
+  ip link add "igfv$n" type veth peer name "igfp$n"
+  ip link set "igfp$n" netns "igfleet$n"
+  ip addr add "10.231.$n.1/24" dev "igfv$n"
+  ip link set "igfv$n" up
+  ip -n "igfleet$n" addr add "10.231.$n.2/24" dev "igfp$n"
+  ip -n "igfleet$n" link set "igfp$n" up
+  ip -n "igfleet$n" link set lo up
+  # nsenter, not ip netns exec: only the network namespace changes, tracefs stays mounted.
+  nsenter --net="/run/netns/igfleet$n" "$IG" daemon -H "tcp://10.231.$n.2:7443" --node-name "node$n" --verify-image=false \
+    --tls-key-file "$T/fleet.key" --tls-cert-file "$T/fleet.crt" --tls-client-ca-file "$T/ca.crt" > "$T/node$n.log" 2>&1 &
+  fleet_pids+=("$!")
+  pids+=("$!")
+  fleet+=(--remote-address "tcp://10.231.$n.2:7443")
+done
+for n in 1 2 3; do
+  for _ in $(seq 100); do grep -q "serving on" "$T/node$n.log" && break; sleep 0.1; done
+  grep -q "serving on" "$T/node$n.log" || fail "node$n did not start: $(cat "$T/node$n.log")"
+done
+tls=(--tls-key-file "$T/client.key" --tls-cert-file "$T/client.crt" --tls-server-ca-file "$T/ca.crt")
+"$IG" run "${fleet[@]}" "${tls[@]}" daemon/fchmodat:v1 --host --verify-image=false -o json > "$T/fleet" 2> "$T/fleet.err" &
+client=$!
+pids+=("$client")
+nodes_seen() { jq -r 'select(.proc.comm == "igdmnchmod" and .mode == '"$1"') | .k8s.node' "$T/fleet" 2> /dev/null | sort -u | tr '\n' ' '; }
+for _ in $(seq 100); do
+  "$T/igdmnchmod" 600 "$T/file"
+  [ "$(nodes_seen 384)" = "node1 node2 node3 " ] && break
+  sleep 0.1
+done
+[ "$(nodes_seen 384)" = "node1 node2 node3 " ] || fail "not every node's events: $(nodes_seen 384); $(cat "$T/fleet.err")"
+pass "one client run on three daemons over mutual TLS: events of node1, node2 and node3 merged"
+
+kill -9 "${fleet_pids[2]}"
+for _ in $(seq 100); do
+  "$T/igdmnchmod" 700 "$T/file"
+  [ "$(nodes_seen 448)" = "node1 node2 " ] && grep -q "tcp://10.231.3.2:7443: " "$T/fleet.err" && break
+  sleep 0.1
+done
+[ "$(nodes_seen 448)" = "node1 node2 " ] || fail "after node3 died: $(nodes_seen 448); $(cat "$T/fleet.err")"
+grep -q "warning: tcp://10.231.3.2:7443: " "$T/fleet.err" || fail "node3's end is not reported: $(cat "$T/fleet.err")"
+kill -INT "$client"
+if wait "$client"; then fail "the run reported success though node3 failed"; fi
+grep -q "1 of 3 daemons failed" "$T/fleet.err" || fail "the failure summary: $(cat "$T/fleet.err")"
+pass "node3 killed mid-run: reported in one line, node1 and node2 stream on, the run exits non-zero"
