@@ -82,6 +82,17 @@ void add_run_command(CLI::App& app, Configuration& config) {
   cmd->add_option("-c,--containername", options->container_names,
                   "Show only data from containers with these names")
       ->delimiter(',');
+  cmd->add_option("--k8s-namespace", options->k8s_namespaces,
+                  "Show only data from pods in these Kubernetes namespaces")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd->add_option("--k8s-podname", options->k8s_pod_names, "Show only data from pods with these names")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd->add_option("--k8s-containername", options->k8s_container_names,
+                  "Show only data from containers with these Kubernetes container names")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   add_container_source_flags(*cmd, options->containers, config);
   const auto metrics = [&](CLI::Option* option) {
     config.bind(*cmd, option, "operator.otel-metrics." + option->get_lnames().front());

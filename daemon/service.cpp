@@ -315,6 +315,12 @@ runner::RunOptions request_options(const runner::RunOptions& defaults, const std
       if (!value.empty()) options.max_entries = value;
     } else if (key == "operator.LocalManager.containername") {
       options.container_names = split_commas(value);
+    } else if (key == "operator.LocalManager.k8s-namespace") {
+      options.k8s_namespaces = split_commas(value);
+    } else if (key == "operator.LocalManager.k8s-podname") {
+      options.k8s_pod_names = split_commas(value);
+    } else if (key == "operator.LocalManager.k8s-containername") {
+      options.k8s_container_names = split_commas(value);
     } else if (key == "operator.LocalManager.host") {
       options.host = parse_bool(key, value);
     } else if (key == "operator.oci.verify-image") {
@@ -359,7 +365,9 @@ void serve(const DaemonOptions& options, oci::LayoutStore& store) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   route_grpc_logs();
-  GadgetManagerService gadgets(options, store);
+  DaemonOptions serving = options;
+  serving.defaults.node_name = options.node_name;
+  GadgetManagerService gadgets(serving, store);
   InfoService info;
   grpc::ServerBuilder builder;
   int port = 0;

@@ -250,13 +250,18 @@ void add_missing_parents(std::vector<Field>& fields, std::vector<api::Field>& ke
 // The node column of a run on several daemons: first, as kubectl-gadget prints it.
 constexpr const char* kNodeField = "k8s.node";
 
-// Returns false when the daemon sends the field itself.
+// The node column of a run on several daemons: first and shown, as kubectl-gadget prints
+// it. Returns true when the client adds the field (else the daemon's is moved and shown).
 bool add_node_field(std::vector<Field>& fields, std::vector<api::Field>& kept) {
-  for (const auto& f : fields) {
-    if (f.schema.full_name == kNodeField) return false;
-  }
   int first = 0;
   for (const auto& f : fields) first = std::min(first, f.order);
+  for (auto& f : fields) {
+    if (f.schema.full_name == kNodeField) {
+      f.order = first - 1;
+      f.annotations["columns.hidden"] = "false";
+      return false;
+    }
+  }
   Field node;
   node.schema.full_name = kNodeField;
   node.schema.kind = FieldKind::String;
@@ -300,7 +305,8 @@ RemoteDataSource::RemoteDataSource(const api::DataSource& described, bool node_f
         }
         std::vector<api::Field> kept;
         std::vector<Field> fields = described_fields(described, kept);
-        adds_node_ = node_field && add_node_field(fields, kept);
+        if (node_field) add_node_field(fields, kept);
+        adds_node_ = node_field;
         for (const api::Field& d : kept) {
           slots_.push_back({d.payloadindex(), d.offs(), d.size(), d.kind()});
           if (d.flags() & kFieldEmpty) slots_.back().kind = api::Invalid;
@@ -314,7 +320,8 @@ RemoteDataSource::RemoteDataSource(const api::DataSource& described, bool node_f
 void RemoteDataSource::decode(const api::DataElement& element, const std::string& node,
                               runner::output::Row& row) const {
   decode(element, row);
-  if (node_index_ >= 0) row[node_index_].s = node;
+  // A daemon that knows no node name of its own leaves it empty.
+  if (node_index_ >= 0 && row[node_index_].s.empty()) row[node_index_].s = node;
 }
 
 void RemoteDataSource::decode(const api::DataElement& element, runner::output::Row& row) const {

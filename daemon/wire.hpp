@@ -38,8 +38,8 @@ void encode(const runner::fields::FieldTable& table, const runner::output::Row& 
 class RemoteDataSource {
  public:
   // Throws Error(Unsupported) for big-endian payloads, Error(InvalidArgument) for a bad
-  // annotation value. With `node_field` (a run on several daemons), the table gets a first
-  // column k8s.node, unless the daemon sends one, filled with the node each event came from.
+  // annotation value. With `node_field` (a run on several daemons), k8s.node is the first
+  // column, filled with the node each event came from where the daemon left it empty.
   explicit RemoteDataSource(const api::DataSource& described, bool node_field = false);
 
   const runner::fields::FieldTable& table() const { return table_; }
@@ -58,7 +58,7 @@ class RemoteDataSource {
   };
 
   std::vector<Slot> slots_;  // by table field index
-  bool adds_node_ = false;   // the table has a k8s.node field the client fills
+  bool adds_node_ = false;   // the client fills k8s.node where the daemon left it empty
   int node_index_ = -1;
   runner::fields::FieldTable table_;
   bool array_ = false;

@@ -24,6 +24,11 @@ struct RunOptions {
   std::string authfile;
   bool host = false;
   std::vector<std::string> container_names;  // -c: names, "!name" excludes
+  // --k8s-namespace, --k8s-podname, --k8s-containername: as -c, on the k8s.* metadata.
+  std::vector<std::string> k8s_namespaces;
+  std::vector<std::string> k8s_pod_names;
+  std::vector<std::string> k8s_container_names;
+  std::string node_name;  // k8s.node of every event (the daemon's --node-name); "" locally
   std::string filter;                        // -F: "field<op>value,..."
   std::vector<std::string> annotate;         // --annotate: "ds[.field]:key=value,..."
   std::string sort;                          // --sort: "field,-field" or "ds:f,-g;ds2:h"

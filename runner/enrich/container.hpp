@@ -3,10 +3,21 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace ig::runner::enrich {
+
+// The k8s.* fields of a container Kubernetes made: from the labels kubelet gives containers
+// (io.kubernetes.pod.namespace, ...) or the OCI annotations containerd's CRI plugin and CRI-O
+// write (io.kubernetes.cri.sandbox-namespace, ...). Empty for other containers.
+struct KubernetesMetadata {
+  std::string namespace_name;
+  std::string pod_name;
+  std::string pod_uid;
+  std::string container_name;
+};
 
 struct Container {
   std::string id;
@@ -17,7 +28,13 @@ struct Container {
   uint32_t pid = 0;          // init process (host pid namespace)
   uint64_t mntns = 0;        // inode of /proc/<pid>/ns/mnt
   uint64_t netns = 0;        // inode of /proc/<pid>/ns/net: packets without an owner map to it
+  KubernetesMetadata k8s;
 };
+
+// Fills `k8s` from labels or annotations (any of the keys kubelet, containerd's CRI plugin and
+// CRI-O use); `value(key)` returns "" for an absent key.
+void read_kubernetes_metadata(const std::function<std::string(const char* key)>& value,
+                              KubernetesMetadata& k8s);
 
 // `-c/--containername` semantics: a comma list of names; `!name` excludes. With only exclusions
 // every other container matches.
@@ -31,6 +48,30 @@ class NameSelector {
  private:
   std::vector<std::string> include_;
   std::vector<std::string> exclude_;
+};
+
+// The selection of -c and --k8s-namespace, --k8s-podname, --k8s-containername: a container
+// is selected when every given list takes it.
+class ContainerSelector {
+ public:
+  ContainerSelector() = default;
+  ContainerSelector(const std::vector<std::string>& names, const std::vector<std::string>& namespaces,
+                    const std::vector<std::string>& pod_names,
+                    const std::vector<std::string>& k8s_container_names)
+      : names_(names),
+        namespaces_(namespaces),
+        pod_names_(pod_names),
+        k8s_container_names_(k8s_container_names) {}
+  bool empty() const {
+    return names_.empty() && namespaces_.empty() && pod_names_.empty() && k8s_container_names_.empty();
+  }
+  bool matches(const Container& c) const {
+    return names_.matches(c.name) && namespaces_.matches(c.k8s.namespace_name) &&
+           pod_names_.matches(c.k8s.pod_name) && k8s_container_names_.matches(c.k8s.container_name);
+  }
+
+ private:
+  NameSelector names_, namespaces_, pod_names_, k8s_container_names_;
 };
 
 // Mount (network) namespace inode of a process, 0 if it is gone or unreadable.

@@ -109,6 +109,9 @@ class DockerApiSource : public ContainerSource {
       c.runtime = runtime_;
       c.image = string_at(item, "Image");
       c.image_digest = string_at(item, "ImageID");
+      if (auto labels = item.find("Labels"); labels != item.end() && labels->is_object()) {
+        read_kubernetes_metadata([&](const char* key) { return string_at(*labels, key); }, c.k8s);
+      }
       if (auto names = item.find("Names");
           names != item.end() && names->is_array() && !names->empty() && (*names)[0].is_string()) {
         c.name = (*names)[0].get<std::string>();
@@ -216,7 +219,9 @@ class ContainerdStateSource : public ContainerSource {
         c.mntns = mntns_of(c.pid);
         c.netns = netns_of(c.pid);
         if (c.mntns == 0) continue;
-        c.name = name_from_annotations(read_text(dir.path() / "config.json"));
+        const std::string config = read_text(dir.path() / "config.json");
+        c.name = name_from_annotations(config);
+        kubernetes_from_config(config, c.k8s);
         if (c.name.empty()) c.name = c.id;
         out.push_back(std::move(c));
       }
@@ -306,6 +311,7 @@ class OciStateSource : public ContainerSource {
       if (!bundle.empty()) {
         const std::string config = read_text(fs::path(bundle) / "config.json");
         c.name = name_from_annotations(config);
+        kubernetes_from_config(config, c.k8s);
         if (c.name.empty()) c.name = name_from_storage(bundle, c.id);
         if (managed_by_podman(config)) c.runtime = "podman";
       }
@@ -321,6 +327,28 @@ class OciStateSource : public ContainerSource {
 };
 
 }  // namespace
+
+void read_kubernetes_metadata(const std::function<std::string(const char* key)>& value,
+                              KubernetesMetadata& k8s) {
+  const auto first = [&](std::initializer_list<const char*> keys) {
+    for (const char* key : keys) {
+      if (std::string v = value(key); !v.empty()) return v;
+    }
+    return std::string();
+  };
+  // Labels kubelet sets (and CRI-O's annotations), then containerd's CRI annotations.
+  k8s.namespace_name = first({"io.kubernetes.pod.namespace", "io.kubernetes.cri.sandbox-namespace"});
+  k8s.pod_name = first({"io.kubernetes.pod.name", "io.kubernetes.cri.sandbox-name"});
+  k8s.pod_uid = first({"io.kubernetes.pod.uid", "io.kubernetes.cri.sandbox-uid"});
+  k8s.container_name = first({"io.kubernetes.container.name", "io.kubernetes.cri.container-name"});
+}
+
+void kubernetes_from_config(const std::string& config_json_text, KubernetesMetadata& k8s) {
+  if (config_json_text.empty()) return;
+  const json cfg = json::parse(config_json_text, nullptr, false);
+  if (!cfg.is_object() || !cfg.contains("annotations") || !cfg["annotations"].is_object()) return;
+  read_kubernetes_metadata([&](const char* key) { return string_at(cfg["annotations"], key); }, k8s);
+}
 
 std::string name_from_annotations(const std::string& config_json_text) {
   if (config_json_text.empty()) return {};

@@ -45,5 +45,7 @@ std::unique_ptr<ContainerSource> make_oci_state_source(const std::string& runtim
 
 // The container name an OCI config.json's annotations give (Kubernetes, nerdctl, podman), or "".
 std::string name_from_annotations(const std::string& config_json_text);
+// The k8s.* metadata in an OCI config.json's annotations (containerd's CRI plugin, CRI-O).
+void kubernetes_from_config(const std::string& config_json_text, KubernetesMetadata& k8s);
 
 }  // namespace ig::runner::enrich

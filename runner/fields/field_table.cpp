@@ -150,6 +150,43 @@ bool parse_bool(const Field& f, const std::string& key) {
   return v != nullptr && lower(*v) == "true";
 }
 
+// Upstream's k8s.* subtree, hidden in columns as upstream's ig hides it (a fleet client shows
+// k8s.node); filled from the container's Kubernetes labels or CRI annotations.
+void add_kubernetes_fields(std::vector<Field>& out) {
+  struct Leaf {
+    const char* name;
+    FieldKind kind;
+    const char* description;
+  };
+  static constexpr Leaf kLeaves[] = {
+      {"k8s", FieldKind::Struct, ""},
+      {"k8s.node", FieldKind::String, "Kubernetes node"},
+      {"k8s.namespace", FieldKind::String, "Kubernetes namespace"},
+      {"k8s.podName", FieldKind::String, "Kubernetes pod name"},
+      {"k8s.containerName", FieldKind::String, "Kubernetes container name"},
+      {"k8s.hostnetwork", FieldKind::Bool, "Whether the pod uses the host's network"},
+      {"k8s.podLabels", FieldKind::String, "Kubernetes pod labels"},
+      {"k8s.owner", FieldKind::Struct, ""},
+      {"k8s.owner.kind", FieldKind::String, "Kind of the pod's owner"},
+      {"k8s.owner.name", FieldKind::String, "Name of the pod's owner"},
+  };
+  int order = -120;
+  for (const Leaf& leaf : kLeaves) {
+    Field f;
+    f.schema.full_name = leaf.name;
+    f.schema.kind = leaf.kind;
+    f.schema.size = leaf.kind == FieldKind::Bool ? 1 : 0;
+    f.schema.depth = static_cast<int>(std::count(f.schema.full_name.begin(), f.schema.full_name.end(), '.'));
+    f.operator_field = true;
+    f.order = order++;
+    if (leaf.kind != FieldKind::Struct) {
+      f.annotations["columns.hidden"] = "true";
+      f.annotations["description"] = leaf.description;
+    }
+    out.push_back(std::move(f));
+  }
+}
+
 }  // namespace
 
 bool apply_template(std::string_view name, Annotations& dst) {
@@ -293,6 +330,7 @@ void FieldTable::add_operator_fields() {
     f.annotations["description"] = leaf.description;
     runtime_fields.push_back(std::move(f));
   }
+  add_kubernetes_fields(runtime_fields);
   fields_.insert(fields_.begin(), std::make_move_iterator(runtime_fields.begin()),
                  std::make_move_iterator(runtime_fields.end()));
 }

@@ -31,8 +31,12 @@ class ContainersOperator : public GadgetOperator {
 
   void instantiate(GadgetInstance& instance) override {
     host_ = instance.options().host;
-    selector_ = enrich::NameSelector(instance.options().container_names);
-    if (host_ && !selector_.empty()) instance.warn("-c/--containername has no effect with --host");
+    const RunOptions& o = instance.options();
+    selector_ = enrich::ContainerSelector(o.container_names, o.k8s_namespaces, o.k8s_pod_names,
+                                          o.k8s_container_names);
+    if (host_ && !selector_.empty()) {
+      instance.warn("-c/--containername and --k8s-* have no effect with --host");
+    }
     cache_ = make_container_cache(instance);
     instance.network_namespaces = [this] { return network_namespaces(); };
     instance.process_roots = [this] { return process_roots(); };
@@ -53,13 +57,14 @@ class ContainersOperator : public GadgetOperator {
 
   void enrich(GadgetInstance& instance) override {
     EventEnrichers& e = instance.enrichers();
+    e.node = instance.options().node_name;
     e.container = [cache = cache_.get()](uint64_t mntns) { return cache->lookup(mntns); };
     e.container_by_netns = [cache = cache_.get()](uint64_t netns) {
       return cache->lookup_netns(netns);
     };
     if (!host_ && !kernel_filter_) {
       e.keep = [this](const enrich::Container* c) {
-        return c != nullptr && selector_.matches(c->name);
+        return c != nullptr && selector_.matches(*c);
       };
     }
   }
@@ -75,14 +80,14 @@ class ContainersOperator : public GadgetOperator {
   }
 
  private:
-  bool selected(const enrich::Container& c) const { return host_ || selector_.matches(c.name); }
+  bool selected(const enrich::Container& c) const { return host_ || selector_.matches(c); }
 
   // Runs for the containers known now and, from the watcher thread, for later ones: the
   // kernel filter follows the selection, and subscribers hear of the selected ones.
   void watch_additions(GadgetInstance& instance) {
     cache_->on_added([this, &instance, map = filter_map_.get()](const enrich::Container& c) {
       try {
-        if (map && selector_.matches(c.name)) {
+        if (map && selector_.matches(c)) {
           map->add(c.mntns);
         } else if (map) {
           map->remove(c.mntns);  // a container renamed out of the selection leaves it
@@ -119,7 +124,7 @@ class ContainersOperator : public GadgetOperator {
     };
     if (host_) add("/proc/self/ns/net");
     for (const auto& c : cache_->containers()) {
-      if (!host_ && !selector_.empty() && !selector_.matches(c->name)) continue;
+      if (!host_ && !selector_.empty() && !selector_.matches(*c)) continue;
       add("/proc/" + std::to_string(c->pid) + "/ns/net");
     }
     return out;
@@ -129,14 +134,14 @@ class ContainersOperator : public GadgetOperator {
     std::vector<std::string> out;
     if (host_) out.push_back("/");
     for (const auto& c : cache_->containers()) {
-      if (!host_ && !selector_.empty() && !selector_.matches(c->name)) continue;
+      if (!host_ && !selector_.empty() && !selector_.matches(*c)) continue;
       out.push_back("/proc/" + std::to_string(c->pid) + "/root");
     }
     return out;
   }
 
   bool host_ = false;
-  enrich::NameSelector selector_;
+  enrich::ContainerSelector selector_;
   std::unique_ptr<enrich::ContainerCache> cache_;
   bool kernel_filter_ = false;
   std::unique_ptr<enrich::MntnsFilterMap> filter_map_;

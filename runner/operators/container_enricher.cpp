@@ -18,7 +18,13 @@ class ContainerEnricher : public DataOperator {
         image_(table.find("runtime.containerImageName")),
         digest_(table.find("runtime.containerImageDigest")),
         pid_(table.find("runtime.containerPid")),
-        runtime_(table.find("runtime.runtimeName")) {}
+        runtime_(table.find("runtime.runtimeName")),
+        node_(table.find("k8s.node")),
+        namespace_(table.find("k8s.namespace")),
+        pod_(table.find("k8s.podName")),
+        k8s_container_(table.find("k8s.containerName")),
+        hostnetwork_(table.find("k8s.hostnetwork")),
+        host_netns_(enrich::netns_of(1)) {}
 
   std::string_view name() const override { return "container-enricher"; }
 
@@ -38,6 +44,11 @@ class ContainerEnricher : public DataOperator {
     row[digest_].s = c ? c->image_digest : std::string();
     row[pid_].u = c ? c->pid : 0;
     row[runtime_].s = c ? c->runtime : std::string();
+    row[node_].s = enrichers_.node;
+    row[namespace_].s = c ? c->k8s.namespace_name : std::string();
+    row[pod_].s = c ? c->k8s.pod_name : std::string();
+    row[k8s_container_].s = c ? c->k8s.container_name : std::string();
+    row[hostnetwork_].u = c && c->netns != 0 && c->netns == host_netns_;
     return true;
   }
 
@@ -45,6 +56,8 @@ class ContainerEnricher : public DataOperator {
   const EventEnrichers& enrichers_;
   int mntns_, netns_;  // field indexes, -1 when the event has none
   int name_, id_, image_, digest_, pid_, runtime_;
+  int node_, namespace_, pod_, k8s_container_, hostnetwork_;
+  uint64_t host_netns_;  // a container in it shares the host's network
 };
 
 }  // namespace

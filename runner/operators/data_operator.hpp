@@ -32,6 +32,7 @@ struct EventEnrichers {
   std::function<bool(const enrich::Container*)> keep;
   // network namespace id -> its only container, for events without a known mount namespace.
   std::function<std::shared_ptr<const enrich::Container>(uint64_t netns)> container_by_netns;
+  std::string node;  // k8s.node
   ustack::Symbolizer* ustack = nullptr;           // gadget_user_stack -> addresses/symbols/buildid
   kstack::KernelStacks* kernel_stacks = nullptr;  // gadget_kernel_stack -> frame names
 };

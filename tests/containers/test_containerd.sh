@@ -1,7 +1,8 @@
 #!/bin/bash
 # containerd containers (a private containerd started here, containers run with ctr) with a
 # tracepoint gadget on the host kernel: RUNTIME.* enrichment from containerd's task state,
-# containers started mid-run, -c selection in the kernel, and --containerd-namespace.
+# containers started mid-run, -c selection in the kernel, --containerd-namespace, and k8s.*
+# fields from the OCI annotations containerd's CRI plugin writes.
 # Usage: IG=path/to/ig test_containerd.sh GADGET_DIR
 source "$(dirname "$(realpath "$0")")/lib.sh"
 gadget_dir=$(realpath "${1:?usage: test_containerd.sh GADGET_DIR}")
@@ -98,6 +99,26 @@ assert mine, 'no event from the container with --host'
 assert all(r['runtime']['containerName'] == '' for r in mine), [r['runtime'] for r in mine][:2]
 " && pass "--containerd-namespace leaves other namespaces' containers unenriched" ||
   fail "--containerd-namespace (output in $out)"
+
+# 4. The OCI annotations containerd's CRI plugin writes for a pod's container (written here by
+# ctr: this containerd runs without the CRI plugin, as no kubelet or CRI client is installed).
+pod=igt-ctr-pod-$$
+ctr_containers+=("$pod")
+ctr_ run -d --annotation io.kubernetes.cri.container-type=container \
+  --annotation io.kubernetes.cri.container-name=worker --annotation io.kubernetes.cri.sandbox-name=jobs-6f4 \
+  --annotation io.kubernetes.cri.sandbox-namespace=batch --annotation io.kubernetes.cri.sandbox-uid=uid-jobs \
+  --rootfs "$work/rootfs" "$pod" /bin/sh -c 'while true; do chmod 600 /tmp; sleep 0.2; done' > /dev/null || die "ctr run $pod failed"
+out=$work/cri.json
+run_ig "$out" "$ref" -o json --timeout 2 --verify-image=false "${socket[@]}" --k8s-namespace batch
+wait_ig "$out"
+json_check "$out" "
+assert rows, 'no event of the pod with --k8s-namespace batch'
+for r in rows:
+    k = r['k8s']
+    assert (k['namespace'], k['podName'], k['containerName']) == ('batch', 'jobs-6f4', 'worker'), k
+    assert r['runtime']['containerName'] == 'worker', r['runtime']
+" && pass "containerd: k8s.* from the CRI plugin's annotations, --k8s-namespace selects the pod" ||
+  fail "k8s fields from CRI annotations (output in $out)"
 
 [ "$failures" = 0 ] || exit 1
 echo "PASS"

@@ -2,7 +2,8 @@
 # Podman containers with a tracepoint gadget on the host kernel: RUNTIME.* enrichment (from
 # runc's state dir and from podman's Docker-compatible API), -c selection in the kernel's
 # mount-namespace filter map, containers started mid-run, --host, an unreachable socket, and
-# ig list-containers [-w] from the same sources.
+# ig list-containers [-w] from the same sources, and k8s.* fields and --k8s-* selections from
+# the labels kubelet puts on containers.
 # Usage: IG=path/to/ig test_podman.sh GADGET_DIR
 source "$(dirname "$(realpath "$0")")/lib.sh"
 gadget_dir=$(realpath "${1:?usage: test_podman.sh GADGET_DIR}")
@@ -212,6 +213,39 @@ for e in events:
     assert e['container']['runtime']['containerId'] == sys.argv[3], e
     assert e['timestamp'], e
 PY
+
+# 9. Containers with the labels kubelet gives (through podman's API): k8s.* fields, and the
+# --k8s-namespace / --k8s-podname / --k8s-containername selections.
+k8s_label() { echo --label "io.kubernetes.pod.namespace=$1" --label "io.kubernetes.pod.name=$2" \
+  --label "io.kubernetes.container.name=$3" --label "io.kubernetes.pod.uid=uid-$2"; }
+shop=igt-k8s-shop-$$
+web=igt-k8s-web-$$
+started_containers+=("$shop" "$web")
+podman_ run -d --name "$shop" $(k8s_label shop cart-7d9 redis) igtest-busybox sh -c "$loop" > /dev/null || die "podman run $shop"
+podman_ run -d --name "$web" $(k8s_label web front-5c2 nginx) igtest-busybox sh -c "$loop" > /dev/null || die "podman run $web"
+api=(-r podman --podman-socketpath "$sock")
+out=$work/k8s-all.json
+run_ig "$out" "$ref" -o json --timeout 2 --verify-image=false "${api[@]}"
+wait_ig "$out"
+json_check "$out" "
+want = {'$shop': ('shop', 'cart-7d9', 'redis'), '$web': ('web', 'front-5c2', 'nginx'), '$a': ('', '', '')}
+for name, (ns, pod, container) in want.items():
+    mine = [r for r in rows if r['runtime']['containerName'] == name]
+    assert mine, f'no event of {name}'
+    for r in mine:
+        k = r['k8s']
+        assert (k['namespace'], k['podName'], k['containerName']) == (ns, pod, container), (name, k)
+        assert k['hostnetwork'] is False and k['node'] == '', k
+" && pass "k8s.namespace, k8s.podName, k8s.containerName from kubelet's labels" || fail "k8s fields (output in $out)"
+for selection in "--k8s-namespace shop" "--k8s-podname cart-7d9" "--k8s-containername redis" "--k8s-namespace shop,web --k8s-podname !front-5c2"; do
+  out=$work/k8s-select.json
+  run_ig "$out" "$ref" -o json --timeout 2 --verify-image=false "${api[@]}" $selection
+  wait_ig "$out"
+  json_check "$out" "
+names = {r['runtime']['containerName'] for r in rows}
+assert names == {'$shop'}, f'$selection: containers seen {names}'
+" && pass "$selection selects the shop pod's container only" || fail "$selection (output in $out)"
+done
 
 [ "$failures" = 0 ] || exit 1
 echo "PASS"

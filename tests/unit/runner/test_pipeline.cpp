@@ -430,7 +430,10 @@ TEST_F(PipelineTest, JsonPrettyAndSkip) {
 TEST_F(PipelineTest, Yaml) {
   const std::string text =
       run("event", &meta_, options("yaml"), {seccomp_event().bytes(), seccomp_event().bytes()});
-  EXPECT_EQ(text.rfind("---\ncode: SECCOMP_RET_KILL_THREAD\ncode_raw: 0\nproc:\n  comm: unshare\n"
+  // Upstream's k8s subtree, empty outside Kubernetes.
+  EXPECT_EQ(text.rfind("---\ncode: SECCOMP_RET_KILL_THREAD\ncode_raw: 0\nk8s:\n  containerName: \"\"\n"
+                       "  hostnetwork: false\n  namespace: \"\"\n  node: \"\"\n  owner:\n    kind: \"\"\n"
+                       "    name: \"\"\n  podLabels: \"\"\n  podName: \"\"\nproc:\n  comm: unshare\n"
                        "  creds:\n    gid: 0\n    group: root\n",
                        0),
             0u)
