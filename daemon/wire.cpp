@@ -247,31 +247,36 @@ void add_missing_parents(std::vector<Field>& fields, std::vector<api::Field>& ke
   kept = std::move(kept_with_parents);
 }
 
-// The node column of a run on several daemons: first, as kubectl-gadget prints it.
 constexpr const char* kNodeField = "k8s.node";
 
-// The node column of a run on several daemons: first and shown, as kubectl-gadget prints
-// it. Returns true when the client adds the field (else the daemon's is moved and shown).
-bool add_node_field(std::vector<Field>& fields, std::vector<api::Field>& kept) {
+// A run on several daemons prints as kubectl-gadget does: K8S.NODE K8S.NAMESPACE K8S.PODNAME
+// K8S.CONTAINERNAME first, instead of RUNTIME.CONTAINERNAME. A daemon that sends no k8s.node
+// gets one the client fills.
+void show_kubernetes_columns(std::vector<Field>& fields, std::vector<api::Field>& kept) {
   int first = 0;
   for (const auto& f : fields) first = std::min(first, f.order);
-  for (auto& f : fields) {
-    if (f.schema.full_name == kNodeField) {
-      f.order = first - 1;
-      f.annotations["columns.hidden"] = "false";
-      return false;
-    }
+  const bool has_node = std::any_of(fields.begin(), fields.end(),
+                                    [](const Field& f) { return f.schema.full_name == kNodeField; });
+  if (!has_node) {
+    Field node;
+    node.schema.full_name = kNodeField;
+    node.schema.kind = FieldKind::String;
+    node.schema.depth = 1;
+    node.annotations["description"] = "Node the event comes from";
+    fields.push_back(std::move(node));
+    kept.emplace_back();  // no payload: decode() fills it
+    add_missing_parents(fields, kept);
   }
-  Field node;
-  node.schema.full_name = kNodeField;
-  node.schema.kind = FieldKind::String;
-  node.schema.depth = 1;
-  node.order = first - 1;
-  node.annotations["description"] = "Node the event comes from";
-  fields.push_back(std::move(node));
-  kept.emplace_back();  // no payload: decode() fills it
-  add_missing_parents(fields, kept);
-  return true;
+  static constexpr const char* kShown[] = {kNodeField, "k8s.namespace", "k8s.podName", "k8s.containerName"};
+  for (auto& f : fields) {
+    for (int i = 0; i < 4; ++i) {
+      if (f.schema.full_name == kShown[i]) {
+        f.order = first - 4 + i;
+        f.annotations["columns.hidden"] = "false";
+      }
+    }
+    if (f.schema.full_name == "runtime.containerName") f.annotations["columns.hidden"] = "true";
+  }
 }
 
 // The fields of a described data source, and where each one's value is.
@@ -305,7 +310,7 @@ RemoteDataSource::RemoteDataSource(const api::DataSource& described, bool node_f
         }
         std::vector<api::Field> kept;
         std::vector<Field> fields = described_fields(described, kept);
-        if (node_field) add_node_field(fields, kept);
+        if (node_field) show_kubernetes_columns(fields, kept);
         adds_node_ = node_field;
         for (const api::Field& d : kept) {
           slots_.push_back({d.payloadindex(), d.offs(), d.size(), d.kind()});

@@ -156,19 +156,20 @@ void add_kubernetes_fields(std::vector<Field>& out) {
   struct Leaf {
     const char* name;
     FieldKind kind;
+    const char* template_name;  // widths as upstream's node, namespace, pod, container
     const char* description;
   };
   static constexpr Leaf kLeaves[] = {
-      {"k8s", FieldKind::Struct, ""},
-      {"k8s.node", FieldKind::String, "Kubernetes node"},
-      {"k8s.namespace", FieldKind::String, "Kubernetes namespace"},
-      {"k8s.podName", FieldKind::String, "Kubernetes pod name"},
-      {"k8s.containerName", FieldKind::String, "Kubernetes container name"},
-      {"k8s.hostnetwork", FieldKind::Bool, "Whether the pod uses the host's network"},
-      {"k8s.podLabels", FieldKind::String, "Kubernetes pod labels"},
-      {"k8s.owner", FieldKind::Struct, ""},
-      {"k8s.owner.kind", FieldKind::String, "Kind of the pod's owner"},
-      {"k8s.owner.name", FieldKind::String, "Name of the pod's owner"},
+      {"k8s", FieldKind::Struct, nullptr, ""},
+      {"k8s.node", FieldKind::String, "node", "Kubernetes node"},
+      {"k8s.namespace", FieldKind::String, "namespace", "Kubernetes namespace"},
+      {"k8s.podName", FieldKind::String, "pod", "Kubernetes pod name"},
+      {"k8s.containerName", FieldKind::String, "container", "Kubernetes container name"},
+      {"k8s.hostnetwork", FieldKind::Bool, nullptr, "Whether the pod uses the host's network"},
+      {"k8s.podLabels", FieldKind::String, nullptr, "Kubernetes pod labels"},
+      {"k8s.owner", FieldKind::Struct, nullptr, ""},
+      {"k8s.owner.kind", FieldKind::String, nullptr, "Kind of the pod's owner"},
+      {"k8s.owner.name", FieldKind::String, nullptr, "Name of the pod's owner"},
   };
   int order = -120;
   for (const Leaf& leaf : kLeaves) {
@@ -179,6 +180,7 @@ void add_kubernetes_fields(std::vector<Field>& out) {
     f.schema.depth = static_cast<int>(std::count(f.schema.full_name.begin(), f.schema.full_name.end(), '.'));
     f.operator_field = true;
     f.order = order++;
+    if (leaf.template_name) apply_template(leaf.template_name, f.annotations);
     if (leaf.kind != FieldKind::Struct) {
       f.annotations["columns.hidden"] = "true";
       f.annotations["description"] = leaf.description;

@@ -227,6 +227,11 @@ for _ in $(seq 100); do
 done
 [ "$(nodes_seen 384)" = "node1 node2 node3 " ] || fail "not every node's events: $(nodes_seen 384); $(cat "$T/fleet.err")"
 pass "one client run on three daemons over mutual TLS: events of node1, node2 and node3 merged"
+"$IG" run "${fleet[@]}" "${tls[@]}" daemon/fchmodat:v1 --host --verify-image=false -t 1 > "$T/fleet.columns" 2> "$T/fleet.columns.err" ||
+  fail "fleet columns run: $(cat "$T/fleet.columns.err")"
+[ "$(head -1 "$T/fleet.columns" | awk '{print $1, $2, $3, $4, $5}')" = "K8S.NODE K8S.NAMESPACE K8S.PODNAME K8S.CONTAINERNAME COMM" ] ||
+  fail "fleet columns: $(head -1 "$T/fleet.columns")"
+pass "a fleet run prints kubectl-gadget's columns: K8S.NODE K8S.NAMESPACE K8S.PODNAME K8S.CONTAINERNAME"
 
 kill -9 "${fleet_pids[2]}"
 for _ in $(seq 100); do

@@ -52,6 +52,20 @@ datasources:
           columns.hex: true
 )";
 
+api::Field* add_field(api::DataSource& ds, const std::string& full_name, api::Kind kind,
+                      uint32_t payload, uint32_t offset, uint32_t size, uint32_t flags = 0) {
+  api::Field* f = ds.add_fields();
+  f->set_fullname(full_name);
+  f->set_name(full_name.substr(full_name.rfind('.') + 1));
+  f->set_kind(kind);
+  f->set_payloadindex(payload);
+  f->set_offs(offset);
+  f->set_size(size);
+  f->set_flags(flags);
+  f->set_order(ds.fields_size());
+  return f;
+}
+
 class WireTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -148,21 +162,47 @@ TEST_P(WireTest, RemoteOutputOfEveryFieldKindEqualsTheLocalOne) {
   EXPECT_EQ(remote_output("misc_event", GetParam(), recs), local);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, WireTest, ::testing::Values("columns", "json", "jsonpretty", "yaml"));
-
-api::Field* add_field(api::DataSource& ds, const std::string& full_name, api::Kind kind,
-                      uint32_t payload, uint32_t offset, uint32_t size, uint32_t flags = 0) {
-  api::Field* f = ds.add_fields();
-  f->set_fullname(full_name);
-  f->set_name(full_name.substr(full_name.rfind('.') + 1));
-  f->set_kind(kind);
-  f->set_payloadindex(payload);
-  f->set_offs(offset);
-  f->set_size(size);
-  f->set_flags(flags);
-  f->set_order(ds.fields_size());
-  return f;
+// A run on several daemons prints kubectl-gadget's columns first.
+TEST_F(WireTest, FleetViewShowsTheKubernetesColumnsFirst) {
+  RowsSink unused;
+  runner::EventPipeline p(btf_.get(), "events", {"event"}, &meta_, options("rows"), unused);
+  api::DataSource described;
+  wire::describe(p.table(), described);
+  wire::RemoteDataSource fleet(described, true);
+  const auto& table = fleet.table();
+  std::vector<std::string> first;
+  for (int i : table.default_columns()) first.push_back(table.fields()[i].schema.full_name);
+  first.resize(5);
+  EXPECT_EQ(first, (std::vector<std::string>{"k8s.node", "k8s.namespace", "k8s.podName",
+                                             "k8s.containerName", "proc.comm"}));
+  // The daemon's node name wins; where it sent none, the client's name for it.
+  api::DataElement element;
+  wire::encode(p.table(), runner::output::Row(p.table().fields().size()), element);
+  runner::output::Row row;
+  fleet.decode(element, "tcp://10.0.0.2:7443", row);
+  EXPECT_EQ(row[table.find("k8s.node")].s, "tcp://10.0.0.2:7443");
+  runner::output::Row sent(p.table().fields().size());
+  sent[p.table().find("k8s.node")].s = "node2";
+  element.Clear();
+  wire::encode(p.table(), sent, element);
+  fleet.decode(element, "tcp://10.0.0.2:7443", row);
+  EXPECT_EQ(row[table.find("k8s.node")].s, "node2");
 }
+
+TEST(WireDecodeTest, FleetViewAddsTheNodeToADaemonWithoutOne) {
+  api::DataSource ds;
+  add_field(ds, "comm", api::String, 0, 0, 0);
+  wire::RemoteDataSource fleet(ds, true);
+  api::DataElement element;
+  element.add_payload("sh");
+  runner::output::Row row;
+  fleet.decode(element, "node7", row);
+  EXPECT_EQ(row[fleet.table().find("k8s.node")].s, "node7");
+  EXPECT_EQ(row[fleet.table().find("comm")].s, "sh");
+  EXPECT_EQ(fleet.table().fields()[fleet.table().default_columns().front()].schema.full_name, "k8s.node");
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, WireTest, ::testing::Values("columns", "json", "jsonpretty", "yaml"));
 
 // Upstream's daemon sends an eBPF struct as one payload with its fields at their offsets, C
 // strings at their full array size, and operator fields in payloads of their own.
