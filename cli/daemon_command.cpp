@@ -1,6 +1,8 @@
 // `ig daemon`: serves upstream's gadget-service API (flags and defaults as upstream's).
 #include "cli/commands.hpp"
 #include "cli/container_flags.hpp"
+#include "cli/remote_flags.hpp"
+#include "daemon/instance_client.hpp"
 #include "daemon/service.hpp"
 #include "oci/layout_store.hpp"
 
@@ -20,6 +22,9 @@ void add_daemon_command(CLI::App& app, Configuration& config) {
   options->node_name = daemon::default_node_name();
   cmd->add_option("--node-name", options->node_name,
                   "Name of this node in every event (k8s.node of a client's merged run)")
+      ->capture_default_str();
+  cmd->add_option("--instances-dir", options->instances_dir,
+                  "Where gadget instances are stored, to be re-created when the daemon starts")
       ->capture_default_str();
   cmd->add_option("--tls-key-file", options->tls_key_file, "Path to TLS key file");
   cmd->add_option("--tls-cert-file", options->tls_cert_file, "Path to TLS cert file");
@@ -49,6 +54,39 @@ void add_daemon_command(CLI::App& app, Configuration& config) {
   cmd->callback([options] {
     oci::LayoutStore store(oci::LayoutStore::default_path());
     daemon::serve(*options, store);
+  });
+}
+
+// `ig list`, `ig attach ID`, `ig delete ID`: gadget instances of one daemon.
+void add_instance_commands(CLI::App& app) {
+  auto remote = std::make_shared<daemon::RemoteOptions>();
+  auto* list = app.add_subcommand("list", "List the gadget instances of an ig daemon");
+  add_remote_flags(*list, *remote, false);
+  auto list_output = std::make_shared<std::string>("columns");
+  list->add_option("-o,--output", *list_output, "Output mode: columns, json")
+      ->check(CLI::IsMember({"columns", "json"}))
+      ->capture_default_str();
+  list->callback([remote, list_output] {
+    std::cout << daemon::format_instances(daemon::list_instances(*remote), *list_output == "json");
+  });
+
+  auto id = std::make_shared<std::string>();
+  auto* attach = app.add_subcommand("attach", "Print the events of a gadget instance of an ig daemon");
+  add_remote_flags(*attach, *remote, false);
+  attach->add_option("ID", *id, "Gadget instance id")->required();
+  auto output = std::make_shared<runner::RunOptions>();
+  attach->add_option("-o,--output", output->output, "Output mode: columns, json, jsonpretty, yaml")
+      ->delimiter(',')
+      ->default_str("columns");
+  attach->add_option("--fields", output->fields, "Fields to print (a,b; +a to add, -a to remove)");
+  attach->callback([remote, id, output] { daemon::attach_instance(*output, *remote, *id); });
+
+  auto* remove = app.add_subcommand("delete", "Stop and remove a gadget instance of an ig daemon");
+  add_remote_flags(*remove, *remote, false);
+  remove->add_option("ID", *id, "Gadget instance id")->required();
+  remove->callback([remote, id] {
+    daemon::remove_instance(*remote, *id);
+    std::cout << *id << "\n";
   });
 }
 

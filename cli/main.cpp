@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   ig::cli::add_image_commands(app, config);
   ig::cli::add_run_command(app, config);
   ig::cli::add_daemon_command(app, config);
+  ig::cli::add_instance_commands(app);
   ig::cli::add_login_commands(app, config);
   ig::cli::add_list_containers_command(app, config);
   config.add_command(app);

@@ -4,6 +4,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/container_flags.hpp"
+#include "cli/remote_flags.hpp"
+#include "daemon/instance_client.hpp"
 #include "daemon/remote_run.hpp"
 #include "oci/layout_store.hpp"
 #include "runner/run.hpp"
@@ -27,17 +29,15 @@ void add_run_command(CLI::App& app, Configuration& config) {
   cmd->add_flag("-h,--help", *help, "Show help, including the gadget's flags when IMAGE is given");
 
   cmd->add_option("IMAGE", options->image, "Gadget image to run");
-  cmd->add_option("--remote-address", remote->addresses,
-                  "Run the gadget in the ig daemon at this address (unix:///path or "
-                  "tcp://host:port) and print its events here; several (repeated or comma "
-                  "separated): one run on each, events merged with a k8s.node column")
-      ->delimiter(',')
-      ->allow_extra_args(false);  // one value per flag: IMAGE may follow
-  cmd->add_option("--tls-key-file", remote->tls_key_file, "TLS client key");
-  cmd->add_option("--tls-cert-file", remote->tls_cert_file, "TLS client certificate");
-  cmd->add_option("--tls-server-ca-file", remote->tls_server_ca_file, "TLS server CA certificate");
-  cmd->add_option("--tls-server-name", remote->tls_server_name,
-                  "override TLS server name (if omitted, using target server name)");
+  add_remote_flags(*cmd, *remote, true);
+  auto detach = std::make_shared<bool>(false);
+  auto name = std::make_shared<std::string>();
+  auto tags = std::make_shared<std::vector<std::string>>();
+  cmd->add_flag("--detach", *detach,
+                "Create a gadget instance in the daemon (--remote-address) and print its id; "
+                "the gadget runs until `ig delete ID`, also across daemon restarts");
+  cmd->add_option("--name", *name, "Name of the gadget instance (--detach)");
+  cmd->add_option("--tags", *tags, "Tags of the gadget instance (--detach)")->delimiter(',')->allow_extra_args(false);
   // Not a configuration key upstream (its cli operator has no global flags); ours.
   config.bind(*cmd,
               cmd->add_option("-o,--output", options->output,
@@ -108,7 +108,7 @@ void add_run_command(CLI::App& app, Configuration& config) {
                   "separated for several")
       ->delimiter(',');
 
-  cmd->callback([cmd, options, help, remote] {
+  cmd->callback([cmd, options, help, remote, detach, name, tags] {
     options->gadget_args = cmd->remaining();
     if (*help) {
       std::cout << cmd->help();
@@ -119,6 +119,11 @@ void add_run_command(CLI::App& app, Configuration& config) {
       return;
     }
     if (options->image.empty()) throw CLI::RequiredError("IMAGE");
+    if (*detach) {
+      if (remote->addresses.empty()) throw CLI::ValidationError("--detach", "needs --remote-address");
+      std::cout << daemon::create_instance(*options, *remote, *name, *tags).id() << "\n";
+      return;
+    }
     if (!remote->addresses.empty()) {
       daemon::run_remote(*options, *remote);
       return;

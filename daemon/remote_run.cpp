@@ -102,6 +102,15 @@ std::shared_ptr<grpc::Channel> open_channel(const RemoteOptions& remote, const s
 
 }  // namespace
 
+std::shared_ptr<grpc::Channel> connect(const RemoteOptions& remote, const std::string& address) {
+  auto channel = open_channel(remote, address);
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() + kConnectTimeout)) {
+    throw Error(ErrorCode::Network, "--remote-address " + address + ": no daemon answers there" +
+                                        (remote.tls_key_file.empty() ? "" : ", or the TLS handshake failed"));
+  }
+  return channel;
+}
+
 api::GadgetRunRequest run_request(const runner::RunOptions& options) {
   api::GadgetRunRequest request;
   request.set_imagename(options.image);
@@ -133,16 +142,9 @@ class NodeRun {
 
   // Connects, sends the request and prints every event until the daemon ends the run.
   // Throws Error for an unreachable daemon, a refused request or a broken stream.
-  void run(const api::GadgetRunRequest& request) {
-    auto channel = open_channel(remote_, address_);
-    if (!channel->WaitForConnected(std::chrono::system_clock::now() + kConnectTimeout)) {
-      throw Error(ErrorCode::Network, "--remote-address " + address_ + ": no daemon answers there" +
-                                          (remote_.tls_key_file.empty() ? "" : ", or the TLS handshake failed"));
-    }
-    auto stub = api::GadgetManager::NewStub(channel);
+  void run(const api::GadgetControlRequest& start) {
+    auto stub = api::GadgetManager::NewStub(connect(remote_, address_));
     auto stream = stub->RunGadget(&context_);
-    api::GadgetControlRequest start;
-    *start.mutable_runrequest() = request;
     {
       std::lock_guard lock(mutex_);
       if (stream->Write(start)) running_ = stream.get();
@@ -195,6 +197,13 @@ class NodeRun {
 }  // namespace
 
 int run_remote(const runner::RunOptions& options, const RemoteOptions& remote) {
+  api::GadgetControlRequest start;
+  *start.mutable_runrequest() = run_request(options);
+  return run_on_daemons(options, remote, start);
+}
+
+int run_on_daemons(const runner::RunOptions& options, const RemoteOptions& remote,
+                   const api::GadgetControlRequest& start) {
   for (const auto& address : remote.addresses) channel_target(address);  // bad ones fail first
   runner::RunOptions local = options;
   local.terminal_width = runner::stdout_terminal_width();
@@ -209,13 +218,12 @@ int run_remote(const runner::RunOptions& options, const RemoteOptions& remote) {
     for (auto& node : nodes) node->stop();
   });
   route_grpc_logs();
-  const api::GadgetRunRequest request = run_request(options);
   std::vector<std::string> failures(nodes.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < nodes.size(); ++i) {
     threads.emplace_back([&, i] {
       try {
-        nodes[i]->run(request);
+        nodes[i]->run(start);
       } catch (const std::exception& e) {
         failures[i] = e.what();
         // The others go on: a node that fails or goes away is reported as it happens.

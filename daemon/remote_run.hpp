@@ -4,11 +4,16 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "daemon/gadget_service.pb.h"
 #include "runner/run.hpp"
+
+namespace grpc {
+class Channel;
+}
 
 namespace ig::daemon {
 
@@ -25,6 +30,14 @@ struct RemoteOptions {
   std::string tls_server_ca_file;
   std::string tls_server_name;  // instead of the address's host
 };
+
+// A channel to the daemon at `address`, once it answers (upstream's 5 s). Throws Error.
+std::shared_ptr<grpc::Channel> connect(const RemoteOptions& remote, const std::string& address);
+
+// Starts a RunGadget call on every daemon of `remote` with `start` (a run or an attach
+// request) and prints their events until the calls end or a signal stops them.
+int run_on_daemons(const runner::RunOptions& options, const RemoteOptions& remote,
+                   const api::GadgetControlRequest& start);
 
 // Runs until the daemon ends the run (timeout, error) or SIGINT/SIGTERM asks it to stop.
 // Throws Error for an unreachable daemon or the error the daemon ended the run with.

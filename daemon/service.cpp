@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "daemon/gadget_service.grpc.pb.h"
+#include "daemon/instances.hpp"
 #include "daemon/protocol.hpp"
 #include "daemon/remote_sink.hpp"
 #include "daemon/tls_files.hpp"
@@ -46,6 +47,8 @@ grpc::Status to_status(const std::exception& e) {
       return {grpc::StatusCode::PERMISSION_DENIED, e.what()};
     case ErrorCode::Unsupported:
       return {grpc::StatusCode::UNIMPLEMENTED, e.what()};
+    case ErrorCode::AlreadyExists:
+      return {grpc::StatusCode::ALREADY_EXISTS, e.what()};
     default:
       return {grpc::StatusCode::UNKNOWN, e.what()};
   }
@@ -74,15 +77,20 @@ std::vector<std::string> split_commas(const std::string& value) {
 // queues its events for the stream, which takes one write at a time.
 class RunReactor : public grpc::ServerBidiReactor<api::GadgetControlRequest, api::GadgetEvent> {
  public:
-  RunReactor(const DaemonOptions& options, oci::LayoutStore& store) : options_(options), store_(store) {
+  RunReactor(const DaemonOptions& options, oci::LayoutStore& store, InstanceManager& instances)
+      : options_(options), store_(store), instances_(instances) {
     StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
     if (!started_) {
       started_ = true;
+      if (ok && request_.has_attachrequest()) {
+        attach(request_.attachrequest());
+        return;
+      }
       if (!ok || !request_.has_runrequest()) {
-        finish({grpc::StatusCode::INVALID_ARGUMENT, "expected a gadget run request first"});
+        finish({grpc::StatusCode::INVALID_ARGUMENT, "expected a gadget run or attach request first"});
         return;
       }
       if (request_.runrequest().version() != kProtocolVersion) {
@@ -95,9 +103,14 @@ class RunReactor : public grpc::ServerBidiReactor<api::GadgetControlRequest, api
       StartRead(&request_);
       return;
     }
-    // As upstream: a stop request, or the client closing its side, ends the run.
+    // As upstream: a stop request, or the client closing its side, ends the run (or only the
+    // attachment: the instance goes on).
     if (!ok || request_.has_stoprequest()) {
       stop_ = true;
+      if (!attached_id_.empty()) {
+        instances_.unsubscribe(attached_id_, attached_token_);
+        finish(grpc::Status::OK);
+      }
       return;
     }
     StartRead(&request_);
@@ -141,6 +154,27 @@ class RunReactor : public grpc::ServerBidiReactor<api::GadgetControlRequest, api
       status = to_status(e);
     }
     finish(status);
+  }
+
+  // The events of a gadget instance from now on: its description and kept events first.
+  void attach(const api::GadgetAttachRequest& request) {
+    if (request.version() != kProtocolVersion) {
+      finish({grpc::StatusCode::INVALID_ARGUMENT,
+              "expected protocol version " + std::to_string(kProtocolVersion)});
+      return;
+    }
+    try {
+      attached_token_ = instances_.subscribe(
+          request.id(), {[this](const api::GadgetEvent& event) { send(event, event.type() == kEventPayload); },
+                         [this](const std::string& error) {
+                           finish(error.empty() ? grpc::Status::OK : grpc::Status(grpc::StatusCode::ABORTED, error));
+                         }});
+      attached_id_ = request.id();
+    } catch (const std::exception& e) {
+      finish(to_status(e));
+      return;
+    }
+    StartRead(&request_);
   }
 
   // Payload events are dropped while the client is this far behind (upstream's
@@ -191,6 +225,9 @@ class RunReactor : public grpc::ServerBidiReactor<api::GadgetControlRequest, api
 
   const DaemonOptions& options_;
   oci::LayoutStore& store_;
+  InstanceManager& instances_;
+  std::string attached_id_;  // set when the call attached to an instance
+  uint64_t attached_token_ = 0;
   api::GadgetControlRequest request_;
   bool started_ = false;
   std::atomic<bool> stop_{false};
@@ -207,12 +244,12 @@ class RunReactor : public grpc::ServerBidiReactor<api::GadgetControlRequest, api
 
 class GadgetManagerService : public api::GadgetManager::CallbackService {
  public:
-  GadgetManagerService(const DaemonOptions& options, oci::LayoutStore& store)
-      : options_(options), store_(store) {}
+  GadgetManagerService(const DaemonOptions& options, oci::LayoutStore& store, InstanceManager& instances)
+      : options_(options), store_(store), instances_(instances) {}
 
   grpc::ServerBidiReactor<api::GadgetControlRequest, api::GadgetEvent>* RunGadget(
       grpc::CallbackServerContext*) override {
-    return new RunReactor(options_, store_);
+    return new RunReactor(options_, store_, instances_);
   }
 
   // Instantiates the gadget (pulling it if the policy says so) without running it.
@@ -243,6 +280,54 @@ class GadgetManagerService : public api::GadgetManager::CallbackService {
  private:
   const DaemonOptions& options_;
   oci::LayoutStore& store_;
+  InstanceManager& instances_;
+};
+
+// Each call runs to completion on the callback thread (creating loads the gadget).
+class InstanceService : public api::GadgetInstanceManager::CallbackService {
+ public:
+  explicit InstanceService(InstanceManager& instances) : instances_(instances) {}
+
+  grpc::ServerUnaryReactor* CreateGadgetInstance(grpc::CallbackServerContext* context,
+                                                 const api::CreateGadgetInstanceRequest* request,
+                                                 api::CreateGadgetInstanceResponse* response) override {
+    return answer(context, [&] { *response->mutable_gadgetinstance() = instances_.create(*request); });
+  }
+  grpc::ServerUnaryReactor* ListGadgetInstances(grpc::CallbackServerContext* context,
+                                                const api::ListGadgetInstancesRequest*,
+                                                api::ListGadgetInstanceResponse* response) override {
+    return answer(context, [&] {
+      for (auto& instance : instances_.list()) *response->add_gadgetinstances() = std::move(instance);
+    });
+  }
+  grpc::ServerUnaryReactor* GetGadgetInstance(grpc::CallbackServerContext* context,
+                                              const api::GadgetInstanceId* request,
+                                              api::GadgetInstance* response) override {
+    return answer(context, [&] { *response = instances_.get(request->id()); });
+  }
+  grpc::ServerUnaryReactor* RemoveGadgetInstance(grpc::CallbackServerContext* context,
+                                                 const api::GadgetInstanceId* request,
+                                                 api::StatusResponse* response) override {
+    return answer(context, [&] {
+      instances_.remove(request->id());
+      response->set_message("removed " + request->id());
+    });
+  }
+
+ private:
+  template <typename Work>
+  static grpc::ServerUnaryReactor* answer(grpc::CallbackServerContext* context, Work work) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    try {
+      work();
+      reactor->Finish(grpc::Status::OK);
+    } catch (const std::exception& e) {
+      reactor->Finish(to_status(e));
+    }
+    return reactor;
+  }
+
+  InstanceManager& instances_;
 };
 
 class InfoService : public api::BuiltInGadgetManager::CallbackService {
@@ -367,13 +452,17 @@ void serve(const DaemonOptions& options, oci::LayoutStore& store) {
   route_grpc_logs();
   DaemonOptions serving = options;
   serving.defaults.node_name = options.node_name;
-  GadgetManagerService gadgets(serving, store);
+  InstanceManager instances(serving, store, options.instances_dir);
+  instances.resume();
+  GadgetManagerService gadgets(serving, store, instances);
+  InstanceService instance_service(instances);
   InfoService info;
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, server_credentials(options, socket_path.empty()), &port);
   builder.RegisterService(&gadgets);
   builder.RegisterService(&info);
+  builder.RegisterService(&instance_service);
   const mode_t old_mask = umask(0177);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   umask(old_mask);

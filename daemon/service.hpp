@@ -23,6 +23,8 @@ struct DaemonOptions {
   std::string tls_cert_file;
   std::string tls_client_ca_file;
   bool tls_insecure = false;
+  // Where gadget instances are stored, to be re-created when the daemon starts.
+  std::string instances_dir = "/var/lib/ig/instances";
   // The daemon's own flags for every run (pull policy, verification keys, allowed gadgets,
   // insecure registries, container runtimes); a request's params override the pull policy
   // and verification, as for upstream's daemon.

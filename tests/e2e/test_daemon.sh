@@ -6,7 +6,8 @@
 # missing daemon, image or param fails in one line; SIGTERM stops the daemon and removes its
 # socket; TCP is mutual TLS (or plain with --tls-insecure); a fleet of three daemons, each in
 # a network namespace of its own, serves one client run with node-tagged events, and one of
-# them killed mid-run is reported while the others stream on. Needs root and tracefs; fails without.
+# them killed mid-run is reported while the others stream on; a detached gadget instance
+# (--detach, ig list, ig attach, ig delete) survives the client and a daemon restart. Needs root and tracefs; fails without.
 # Usage: IG=path/to/ig test_daemon.sh E2E_GADGETS_DIR
 set -euo pipefail
 IG=$(realpath "${IG:?IG must point at the ig binary}")
@@ -245,3 +246,54 @@ kill -INT "$client"
 if wait "$client"; then fail "the run reported success though node3 failed"; fi
 grep -q "1 of 3 daemons failed" "$T/fleet.err" || fail "the failure summary: $(cat "$T/fleet.err")"
 pass "node3 killed mid-run: reported in one line, node1 and node2 stream on, the run exits non-zero"
+
+# 10. Gadget instances: created detached, attached to, kept across a daemon restart, deleted.
+address="unix://$T/inst.sock"
+start_instance_daemon() {
+  "$IG" daemon -H "$address" --instances-dir "$T/instances" --verify-image=false > "$T/inst.log" 2>&1 &
+  daemon_pid=$!
+  pids+=("$daemon_pid")
+  for _ in $(seq 100); do grep -q "serving on" "$T/inst.log" && return 0; sleep 0.1; done
+  fail "the instance daemon did not start: $(cat "$T/inst.log")"
+}
+# attach_sees MODE: ig attach prints a workload event with MODE, then stops at SIGINT.
+attach_sees() {
+  "$IG" attach "$id" --remote-address "$address" -o json > "$T/attach" 2> "$T/attach.err" &
+  local client=$!
+  for _ in $(seq 100); do
+    "$T/igdmnchmod" "$1" "$T/file"
+    jq -e --argjson m "$((8#$1))" 'select(.proc.comm == "igdmnchmod" and .mode == $m)' "$T/attach" > /dev/null 2>&1 && break
+    sleep 0.1
+  done
+  kill -INT "$client"
+  wait "$client" || fail "ig attach exited with $?: $(cat "$T/attach.err")"
+  jq -e --argjson m "$((8#$1))" 'select(.proc.comm == "igdmnchmod" and .mode == $m)' "$T/attach" > /dev/null ||
+    fail "ig attach: no event with mode $1: $(head -3 "$T/attach") $(cat "$T/attach.err")"
+}
+start_instance_daemon
+id=$("$IG" run --remote-address "$address" --detach --name chmods --tags e2e,daemon daemon/fchmodat:v1 --host --verify-image=false) ||
+  fail "ig run --detach"
+[[ "$id" =~ ^[0-9a-f]{32}$ ]] || fail "instance id: $id"
+"$IG" list --remote-address "$address" -o json | jq -e --arg id "$id" \
+  '.[] | select(.id == $id and .name == "chmods" and .tags == ["e2e", "daemon"] and .status == "Running" and .gadget == "daemon/fchmodat:v1")' > /dev/null ||
+  fail "ig list: $("$IG" list --remote-address "$address")"
+attach_sees 600
+bpftool prog show | grep -q fchmodat || fail "the instance's program is gone after the client left"
+pass "ig run --detach creates an instance; ig list shows it; ig attach prints its events; it outlives the client"
+
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "the daemon exited with $?: $(cat "$T/inst.log")"
+[ -f "$T/instances/$id.pb" ] || fail "the instance is not stored: $(ls "$T/instances")"
+start_instance_daemon
+"$IG" list --remote-address "$address" | grep -q "^$id .*Running" || fail "after a restart: $("$IG" list --remote-address "$address")"
+attach_sees 640
+pass "the instance is re-created when the daemon starts again, and attachable"
+
+"$IG" delete "$id" --remote-address "$address" > /dev/null || fail "ig delete"
+[ "$("$IG" list --remote-address "$address" -o json)" = "[]" ] || fail "ig list after delete: $("$IG" list --remote-address "$address")"
+[ ! -e "$T/instances/$id.pb" ] || fail "the deleted instance is still stored"
+for _ in $(seq 50); do bpftool prog show | grep -q fchmodat || break; sleep 0.1; done
+! bpftool prog show | grep -q fchmodat || fail "the deleted instance's program is still loaded"
+if "$IG" delete "$id" --remote-address "$address" 2> "$T/err"; then fail "a second delete succeeded"; fi
+grep -q "gadget instance $id not found" "$T/err" || fail "second delete: $(cat "$T/err")"
+pass "ig delete stops the instance, unloads its programs and forgets it; deleting it again fails in one line"
