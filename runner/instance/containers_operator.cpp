@@ -58,6 +58,7 @@ class ContainersOperator : public GadgetOperator {
   void enrich(GadgetInstance& instance) override {
     EventEnrichers& e = instance.enrichers();
     e.node = instance.options().node_name;
+    e.host_netns = enrich::netns_of(1);
     e.container = [cache = cache_.get()](uint64_t mntns) { return cache->lookup(mntns); };
     e.container_by_netns = [cache = cache_.get()](uint64_t netns) {
       return cache->lookup_netns(netns);

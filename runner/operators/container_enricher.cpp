@@ -23,8 +23,7 @@ class ContainerEnricher : public DataOperator {
         namespace_(table.find("k8s.namespace")),
         pod_(table.find("k8s.podName")),
         k8s_container_(table.find("k8s.containerName")),
-        hostnetwork_(table.find("k8s.hostnetwork")),
-        host_netns_(enrich::netns_of(1)) {}
+        hostnetwork_(table.find("k8s.hostnetwork")) {}
 
   std::string_view name() const override { return "container-enricher"; }
 
@@ -48,7 +47,7 @@ class ContainerEnricher : public DataOperator {
     row[namespace_].s = c ? c->k8s.namespace_name : std::string();
     row[pod_].s = c ? c->k8s.pod_name : std::string();
     row[k8s_container_].s = c ? c->k8s.container_name : std::string();
-    row[hostnetwork_].u = c && c->netns != 0 && c->netns == host_netns_;
+    row[hostnetwork_].u = c && c->netns != 0 && c->netns == enrichers_.host_netns;
     return true;
   }
 
@@ -57,7 +56,6 @@ class ContainerEnricher : public DataOperator {
   int mntns_, netns_;  // field indexes, -1 when the event has none
   int name_, id_, image_, digest_, pid_, runtime_;
   int node_, namespace_, pod_, k8s_container_, hostnetwork_;
-  uint64_t host_netns_;  // a container in it shares the host's network
 };
 
 }  // namespace

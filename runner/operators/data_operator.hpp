@@ -32,7 +32,8 @@ struct EventEnrichers {
   std::function<bool(const enrich::Container*)> keep;
   // network namespace id -> its only container, for events without a known mount namespace.
   std::function<std::shared_ptr<const enrich::Container>(uint64_t netns)> container_by_netns;
-  std::string node;  // k8s.node
+  std::string node;         // k8s.node
+  uint64_t host_netns = 0;  // a container in it shares the host's network (k8s.hostnetwork)
   ustack::Symbolizer* ustack = nullptr;           // gadget_user_stack -> addresses/symbols/buildid
   kstack::KernelStacks* kernel_stacks = nullptr;  // gadget_kernel_stack -> frame names
 };

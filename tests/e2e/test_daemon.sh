@@ -196,7 +196,8 @@ make_cert fleet ca "IP:10.231.1.2,IP:10.231.2.2,IP:10.231.3.2"
 fleet=()
 fleet_pids=()
 for n in 1 2 3; do
-  ip netns del "igfleet$n" 2> /dev/null || true
+  ip netns del "igfleet$n" 2> /dev/null || true  # left by a run that was killed
+  ip link del "igfv$n" 2> /dev/null || true
   ip netns add "igfleet$n"
   ip link add "igfv$n" type veth peer name "igfp$n"
   ip link set "igfp$n" netns "igfleet$n"
