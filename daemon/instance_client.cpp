@@ -6,6 +6,7 @@
 
 #include "daemon/gadget_service.grpc.pb.h"
 #include "daemon/protocol.hpp"
+#include "daemon/status.hpp"
 #include "util/error.hpp"
 
 namespace ig::daemon {
@@ -20,15 +21,6 @@ const std::string& single_address(const RemoteOptions& remote) {
 
 std::unique_ptr<api::GadgetInstanceManager::Stub> instance_stub(const RemoteOptions& remote) {
   return api::GadgetInstanceManager::NewStub(connect(remote, single_address(remote)));
-}
-
-void check(const grpc::Status& status) {
-  if (status.ok()) return;
-  const ErrorCode code = status.error_code() == grpc::StatusCode::NOT_FOUND ? ErrorCode::NotFound
-                         : status.error_code() == grpc::StatusCode::INVALID_ARGUMENT
-                             ? ErrorCode::InvalidArgument
-                             : ErrorCode::Network;
-  throw Error(code, status.error_message());
 }
 
 std::string join(const google::protobuf::RepeatedPtrField<std::string>& items) {
@@ -61,7 +53,7 @@ api::GadgetInstance create_instance(const runner::RunOptions& options, const Rem
   for (const auto& tag : tags) instance.add_tags(tag);
   grpc::ClientContext context;
   api::CreateGadgetInstanceResponse response;
-  check(stub->CreateGadgetInstance(&context, request, &response));
+  throw_error(stub->CreateGadgetInstance(&context, request, &response));
   return response.gadgetinstance();
 }
 
@@ -70,7 +62,7 @@ std::vector<api::GadgetInstance> list_instances(const RemoteOptions& remote) {
   auto stub = instance_stub(remote);
   grpc::ClientContext context;
   api::ListGadgetInstanceResponse response;
-  check(stub->ListGadgetInstances(&context, {}, &response));
+  throw_error(stub->ListGadgetInstances(&context, {}, &response));
   return {response.gadgetinstances().begin(), response.gadgetinstances().end()};
 }
 
@@ -81,7 +73,7 @@ void remove_instance(const RemoteOptions& remote, const std::string& id) {
   api::GadgetInstanceId request;
   request.set_id(id);
   api::StatusResponse response;
-  check(stub->RemoveGadgetInstance(&context, request, &response));
+  throw_error(stub->RemoveGadgetInstance(&context, request, &response));
 }
 
 int attach_instance(const runner::RunOptions& options, const RemoteOptions& remote, const std::string& id) {

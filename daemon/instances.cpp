@@ -49,16 +49,10 @@ struct InstanceManager::Hosted {
     bool instantiated = false;
     try {
       const api::GadgetRunRequest& request = config.gadgetconfig();
-      const runner::RunOptions run_options = request_options(
-          options.defaults, request.imagename(),
-          {request.paramvalues().begin(), request.paramvalues().end()},
-          {request.args().begin(), request.args().end()}, request.timeout());
+      const runner::RunOptions run_options = request_options(options.defaults, request);
       RemoteSink sink([this](api::GadgetEvent event, bool) { publish(std::move(event)); }, options.node_name);
       runner::GadgetInstance instance(run_options, store, sink);
-      api::GadgetEvent info_event;
-      info_event.set_type(kEventGadgetInfo);
-      info_event.set_payload(sink.describe(instance).SerializeAsString());
-      publish(std::move(info_event));
+      publish(sink.info_event(instance));
       instantiated = true;
       ready.set_value();
       instance.run([this] { return stop.load(); });

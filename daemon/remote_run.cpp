@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include "daemon/gadget_service.grpc.pb.h"
 #include "daemon/event_printer.hpp"
 #include "daemon/protocol.hpp"
+#include "daemon/status.hpp"
 #include "daemon/tls_files.hpp"
 #include "runner/instance/sink.hpp"
 #include "util/error.hpp"
@@ -30,25 +33,6 @@ std::string channel_target(const std::string& address) {
               "--remote-address " + address + ": expected unix:///path or tcp://host:port");
 }
 
-ErrorCode error_code(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::NOT_FOUND:
-      return ErrorCode::NotFound;
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return ErrorCode::InvalidArgument;
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return ErrorCode::Unauthorized;
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return ErrorCode::Denied;
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return ErrorCode::Unsupported;
-    case grpc::StatusCode::UNAVAILABLE:
-      return ErrorCode::Network;
-    default:
-      return ErrorCode::Internal;
-  }
-}
-
 std::string join_commas(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
@@ -63,6 +47,9 @@ class StopOnSignal {
     sigemptyset(&signals_);
     sigaddset(&signals_, SIGINT);
     sigaddset(&signals_, SIGTERM);
+    // A shell starts background jobs with SIGINT ignored; taken by sigtimedwait, it must not be.
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
     thread_ = std::thread([this, stop = std::move(stop)] {
       const struct timespec poll = {0, 100 * 1000 * 1000};
@@ -161,7 +148,7 @@ class NodeRun {
     if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
       throw Error(ErrorCode::Network, "the connection to the daemon broke: " + status.error_message());
     }
-    if (!status.ok()) throw Error(error_code(status.error_code()), status.error_message());
+    if (!status.ok()) throw_error(status);
   }
 
   // Asks the daemon to end the run (any thread).

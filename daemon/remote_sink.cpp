@@ -54,11 +54,18 @@ api::GadgetInfo RemoteSink::describe(runner::GadgetInstance& instance) {
   return info;
 }
 
+api::GadgetEvent RemoteSink::info_event(runner::GadgetInstance& instance) {
+  api::GadgetEvent event;
+  event.set_type(kEventGadgetInfo);
+  event.set_payload(describe(instance).SerializeAsString());
+  return event;
+}
+
 void RemoteSink::warn(std::string_view line) {
   send_(log_event(kLogWarning, std::string(line)), false);
 }
 
-void RemoteSink::rows(std::string_view datasource, const std::vector<runner::output::Row>& rows) {
+void RemoteSink::rows(std::string_view datasource, std::span<const runner::output::Row> rows) {
   const auto it = sources_.find(datasource);
   if (it == sources_.end()) return;  // not described: the run has not started
   const Source& source = it->second;

@@ -30,12 +30,14 @@ class RemoteSink : public runner::Sink {
   // The instance's GadgetInfo (data sources numbered in their order); rows of those data
   // sources can be sent from now on.
   api::GadgetInfo describe(runner::GadgetInstance& instance);
+  // The same as the event a run sends first.
+  api::GadgetEvent info_event(runner::GadgetInstance& instance);
 
   void write(std::string_view, std::string_view) override {}  // -o rows writes no text
   void flush() override {}
   void warn(std::string_view line) override;
   bool takes_rows() const override { return true; }
-  void rows(std::string_view datasource, const std::vector<runner::output::Row>& rows) override;
+  void rows(std::string_view datasource, std::span<const runner::output::Row> rows) override;
 
  private:
   struct Source {

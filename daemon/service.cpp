@@ -19,6 +19,7 @@
 #include "daemon/instances.hpp"
 #include "daemon/protocol.hpp"
 #include "daemon/remote_sink.hpp"
+#include "daemon/status.hpp"
 #include "daemon/tls_files.hpp"
 #include "runner/instance/instance.hpp"
 #include "util/error.hpp"
@@ -31,28 +32,6 @@ namespace {
 
 // Set when the daemon is asked to stop: every running instance ends.
 std::atomic<bool> g_shutting_down{false};
-
-grpc::Status to_status(const std::exception& e) {
-  const auto* error = dynamic_cast<const Error*>(&e);
-  if (!error) return {grpc::StatusCode::INTERNAL, e.what()};
-  switch (error->code()) {
-    case ErrorCode::NotFound:
-      return {grpc::StatusCode::NOT_FOUND, e.what()};
-    case ErrorCode::InvalidArgument:
-    case ErrorCode::InvalidDigest:
-      return {grpc::StatusCode::INVALID_ARGUMENT, e.what()};
-    case ErrorCode::Unauthorized:
-      return {grpc::StatusCode::UNAUTHENTICATED, e.what()};
-    case ErrorCode::Denied:
-      return {grpc::StatusCode::PERMISSION_DENIED, e.what()};
-    case ErrorCode::Unsupported:
-      return {grpc::StatusCode::UNIMPLEMENTED, e.what()};
-    case ErrorCode::AlreadyExists:
-      return {grpc::StatusCode::ALREADY_EXISTS, e.what()};
-    default:
-      return {grpc::StatusCode::UNKNOWN, e.what()};
-  }
-}
 
 bool parse_bool(const std::string& key, const std::string& value) {
   if (value == "true" || value.empty()) return true;
@@ -137,18 +116,11 @@ class RunReactor : public grpc::ServerBidiReactor<api::GadgetControlRequest, api
   void run(const api::GadgetRunRequest& request) {
     grpc::Status status = grpc::Status::OK;
     try {
-      const std::map<std::string, std::string> params(request.paramvalues().begin(),
-                                                      request.paramvalues().end());
-      const runner::RunOptions options =
-          request_options(options_.defaults, request.imagename(), params,
-                          {request.args().begin(), request.args().end()}, request.timeout());
+      const runner::RunOptions options = request_options(options_.defaults, request);
       RemoteSink sink([this](api::GadgetEvent event, bool droppable) { send(std::move(event), droppable); },
                       options_.node_name);
       runner::GadgetInstance instance(options, store_, sink);
-      api::GadgetEvent info;
-      info.set_type(kEventGadgetInfo);
-      info.set_payload(sink.describe(instance).SerializeAsString());
-      send(std::move(info), false);
+      send(sink.info_event(instance), false);
       instance.run([this] { return stop_.load() || g_shutting_down.load(); });
     } catch (const std::exception& e) {
       status = to_status(e);
@@ -263,10 +235,10 @@ class GadgetManagerService : public api::GadgetManager::CallbackService {
       return reactor;
     }
     try {
-      const std::map<std::string, std::string> params(request->paramvalues().begin(),
-                                                      request->paramvalues().end());
-      const runner::RunOptions options =
-          request_options(options_.defaults, request->imagename(), params, {}, 0);
+      api::GadgetRunRequest run;
+      run.set_imagename(request->imagename());
+      *run.mutable_paramvalues() = request->paramvalues();
+      const runner::RunOptions options = request_options(options_.defaults, run);
       RemoteSink sink([](api::GadgetEvent, bool) {}, options_.node_name);
       runner::GadgetInstance instance(options, store_, sink);
       *response->mutable_gadgetinfo() = sink.describe(instance);
@@ -379,15 +351,16 @@ std::shared_ptr<grpc::ServerCredentials> server_credentials(const DaemonOptions&
 
 }  // namespace
 
-runner::RunOptions request_options(const runner::RunOptions& defaults, const std::string& image,
-                                   const std::map<std::string, std::string>& params,
-                                   const std::vector<std::string>& args, int64_t timeout_ns) {
-  if (image.empty()) throw Error(ErrorCode::InvalidArgument, "the run request names no image");
+runner::RunOptions request_options(const runner::RunOptions& defaults, const api::GadgetRunRequest& request) {
+  if (request.imagename().empty()) throw Error(ErrorCode::InvalidArgument, "the run request names no image");
   runner::RunOptions options = defaults;
-  options.image = image;
+  options.image = request.imagename();
+  const int64_t timeout_ns = request.timeout();
   options.output = {"rows"};
   options.timeout_seconds = static_cast<int>((timeout_ns + 999999999) / 1000000000);
   static const std::string kGadgetParam = "operator.oci.ebpf.";
+  // Sorted, so that repeated gadget flags apply in one order whatever the map's.
+  const std::map<std::string, std::string> params(request.paramvalues().begin(), request.paramvalues().end());
   for (const auto& [key, value] : params) {
     if (key.rfind(kGadgetParam, 0) == 0) {
       // Upstream's clients send every param, unset ones empty.
@@ -417,7 +390,7 @@ runner::RunOptions request_options(const runner::RunOptions& defaults, const std
     // Other operators' params (the client's own output, upstream operators ig does not have)
     // change nothing here, as for upstream's daemon.
   }
-  options.gadget_args.insert(options.gadget_args.end(), args.begin(), args.end());
+  options.gadget_args.insert(options.gadget_args.end(), request.args().begin(), request.args().end());
   return options;
 }
 

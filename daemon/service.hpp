@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "daemon/gadget_service.pb.h"
 #include "oci/layout_store.hpp"
 #include "runner/run.hpp"
 
@@ -34,9 +35,7 @@ struct DaemonOptions {
 // The options of one run: the daemon's, then the request's params (upstream's keys, e.g.
 // "operator.oci.ebpf.NAME", "operator.filter.filter") and args. Throws Error(InvalidArgument)
 // naming a param the daemon cannot apply.
-runner::RunOptions request_options(const runner::RunOptions& defaults, const std::string& image,
-                                   const std::map<std::string, std::string>& params,
-                                   const std::vector<std::string>& args, int64_t timeout_ns);
+runner::RunOptions request_options(const runner::RunOptions& defaults, const api::GadgetRunRequest& request);
 
 // $NODE_NAME, else the host name.
 std::string default_node_name();

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -25,7 +26,7 @@ class Sink {
   // instead of formatted text.
   virtual bool takes_rows() const { return false; }
   // -o rows: one event of a stream, or a whole batch of an array data source.
-  virtual void rows(std::string_view /*datasource*/, const std::vector<output::Row>& /*rows*/) {}
+  virtual void rows(std::string_view /*datasource*/, std::span<const output::Row> /*rows*/) {}
 };
 
 // Output to one stream, warnings to another as "warning: LINE".

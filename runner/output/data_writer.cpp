@@ -167,10 +167,10 @@ void DataWriter::row(const Row& row) {
       pcapng_->row(buffer_, row);
       break;
     case Mode::Rows:
-      rows_.push_back(row);
-      if (!array_) {
-        sink_.rows(datasource_, rows_);
-        rows_.clear();
+      if (array_) {
+        rows_.push_back(row);  // sent whole at end_batch()
+      } else {
+        sink_.rows(datasource_, {&row, 1});
       }
       return;
     case Mode::None:

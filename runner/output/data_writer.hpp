@@ -68,7 +68,7 @@ class DataWriter {
   size_t batch_rows_ = 0;
   std::string buffer_;
   std::string object_;  // scratch: one JSON object of an array batch
-  std::vector<Row> rows_;  // -o rows: the stream's event, or the array's batch
+  std::vector<Row> rows_;  // -o rows: an array data source's batch
   std::chrono::steady_clock::time_point last_flush_;
 };
 

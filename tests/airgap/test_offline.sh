@@ -73,7 +73,7 @@ pass "imported gadget runs, verified"
 # The imported image inspects like upstream's: oci.* and ebpf.* keys, each {content,
 # contentType}; --extra-info re-renders JSON and YAML content and prints text as it is.
 in_store "$B" "$IG" image inspect "$REF" -o json > "$T/inspect.json"
-jq -e 'keys == ["ebpf.flowchart","ebpf.maps","ebpf.programs","ebpf.sections","ebpf.sequence",
+jq -se '.[0] | keys == ["ebpf.flowchart","ebpf.maps","ebpf.programs","ebpf.sections","ebpf.sequence",
                 "ebpf.variables","oci.created","oci.digest","oci.manifest","oci.metadata",
                 "oci.repository","oci.tag"]
        and (.["ebpf.maps"].contentType == "application/json")
@@ -81,14 +81,14 @@ jq -e 'keys == ["ebpf.flowchart","ebpf.maps","ebpf.programs","ebpf.sections","eb
        and (.["oci.tag"].content == "v1")' "$T/inspect.json" > /dev/null ||
   fail "inspect keys: $(jq -c 'keys' "$T/inspect.json")"
 in_store "$B" "$IG" image inspect "$REF" --extra-info ebpf.maps -o json |
-  jq -e 'any(.[]; .Name == "events" and .Type == "RingBuf")' > /dev/null || fail "ebpf.maps"
+  jq -se 'any(.[0][]; .Name == "events" and .Type == "RingBuf")' > /dev/null || fail "ebpf.maps"
 in_store "$B" "$IG" image inspect "$REF" --extra-info ebpf.programs -o json |
-  jq -e '. == [{"Section": "tracepoint/syscalls/sys_enter_fchmodat"}]' > /dev/null ||
+  jq -se '.[0] == [{"Section": "tracepoint/syscalls/sys_enter_fchmodat"}]' > /dev/null ||
   fail "ebpf.programs"
 in_store "$B" "$IG" image inspect "$REF" --extra-info ebpf.flowchart > "$T/flowchart"
 head -n 1 "$T/flowchart" | grep -qx "flowchart LR" && grep -q -- '-- "EventOutput" --> events' "$T/flowchart" ||
   fail "ebpf.flowchart: $(cat "$T/flowchart")"
-in_store "$B" "$IG" image inspect "$REF" --extra-info oci.metadata -o json | jq -e '.name | type == "string"' > /dev/null ||
+in_store "$B" "$IG" image inspect "$REF" --extra-info oci.metadata -o json | jq -se '.[0].name | type == "string"' > /dev/null ||
   fail "oci.metadata as JSON"
 expect_failure 'extra info "ebpf.nothing" not found' in_store "$B" "$IG" image inspect "$REF" --extra-info ebpf.nothing
 pass "image inspect: oci.* and ebpf.* keys"

@@ -16,12 +16,22 @@ T=$(mktemp -d /tmp/ig-daemon-test.XXXXXX)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
+  sleep 0.5
+  for p in "${pids[@]}"; do kill -9 "$p" 2> /dev/null || true; done  # whatever ignored TERM
   for p in "${pids[@]}"; do wait "$p" 2> /dev/null || true; done
   for n in 1 2 3; do ip netns del "igfleet$n" 2> /dev/null || true; done
   rm -rf "$T"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# ig, bounded: a run that hangs fails the test with its name instead of timing it out.
+ig() { timeout -k 5 60 "$IG" "$@"; }
+# bounded_wait PID WHAT: wait's exit status, or a failure naming WHAT after 30 s.
+bounded_wait() {
+  for _ in $(seq 300); do kill -0 "$1" 2> /dev/null || break; sleep 0.1; done
+  kill -0 "$1" 2> /dev/null && fail "$2 did not exit within 30 s"
+  wait "$1"
+}
 pass() { echo "ok: $*"; }
 [ "$(id -u)" = 0 ] || fail "the daemon test needs root"
 export IG_OCI_STORE=$T/store HOME=$T/home
@@ -32,7 +42,7 @@ touch "$T/file"
 
 # start_daemon ADDRESS: ig daemon in the background, until it serves.
 start_daemon() {
-  "$IG" daemon -H "$1" --verify-image=false > "$T/daemon.log" 2>&1 &
+  "$IG" daemon -H "$1" --instances-dir "$T/none" --verify-image=false > "$T/daemon.log" 2>&1 &
   daemon_pid=$!
   pids+=("$daemon_pid")
   for _ in $(seq 100); do
@@ -54,9 +64,9 @@ run_both() {
   local name=$1
   shift
   chmods 4
-  "$IG" run "$@" --verify-image=false -t 3 > "$T/$name.local" 2> "$T/$name.local.err" || fail "local run $name: $(cat "$T/$name.local.err")"
+  ig run "$@" --verify-image=false -t 3 > "$T/$name.local" 2> "$T/$name.local.err" || fail "local run $name: $(cat "$T/$name.local.err")"
   chmods 4
-  "$IG" run --remote-address "$address" "$@" --verify-image=false -t 3 > "$T/$name.remote" 2> "$T/$name.remote.err" ||
+  ig run --remote-address "$address" "$@" --verify-image=false -t 3 > "$T/$name.remote" 2> "$T/$name.remote.err" ||
     fail "remote run $name: $(cat "$T/$name.remote.err")"
 }
 
@@ -75,13 +85,13 @@ pass "columns: header equals the local run's, workload rows printed"
 # 2. JSON: the same keys at every level, the workload's values.
 run_both json daemon/fchmodat:v1 --host -o json
 keys='def keys(v; p): if type == "object" then (to_entries[] | (p + .key), (.value | keys(v; p + .key + "."))) else empty end; [keys(.; "")] | sort | join(",")'
-local_keys=$(grep igdmnchmod "$T/json.local" | head -1 | jq -r "$keys")
-remote_keys=$(grep igdmnchmod "$T/json.remote" | head -1 | jq -r "$keys")
+local_keys=$(grep -m1 igdmnchmod "$T/json.local" | jq -r "$keys")
+remote_keys=$(grep -m1 igdmnchmod "$T/json.remote" | jq -r "$keys")
 [ -n "$remote_keys" ] || fail "no workload event remotely: $(cat "$T/json.remote")"
 [ "$remote_keys" = "$local_keys" ] || fail "JSON keys differ: $remote_keys vs $local_keys"
-grep igdmnchmod "$T/json.remote" | head -1 |
-  jq -e --arg f "$T/file" '.mode == 384 and .filename == $f and .proc.pid > 0 and (.timestamp | test("^20"))' > /dev/null ||
-  fail "remote JSON values: $(grep igdmnchmod "$T/json.remote" | head -1)"
+grep -m1 igdmnchmod "$T/json.remote" |
+  jq -se --arg f "$T/file" '.[0] | .mode == 384 and .filename == $f and .proc.pid > 0 and (.timestamp | test("^20"))' > /dev/null ||
+  fail "remote JSON values: $(grep -m1 igdmnchmod "$T/json.remote")"
 pass "json: keys equal the local run's, values of the workload"
 
 # 3. A map-iterator gadget's batches, as JSON arrays.
@@ -93,7 +103,7 @@ pass "array data source: batches as JSON arrays with the workload"
 
 # 4. The filter runs in the daemon.
 chmods 4
-"$IG" run --remote-address "$address" daemon/fchmodat:v1 --host --verify-image=false -t 3 -o json -F 'proc.comm==nomatch' \
+ig run --remote-address "$address" daemon/fchmodat:v1 --host --verify-image=false -t 3 -o json -F 'proc.comm==nomatch' \
   > "$T/filtered" 2> "$T/filtered.err" || fail "filtered run: $(cat "$T/filtered.err")"
 [ ! -s "$T/filtered" ] || fail "-F let events through: $(head -3 "$T/filtered")"
 pass "-F applied by the daemon"
@@ -109,7 +119,7 @@ for _ in $(seq 100); do
 done
 grep -q igdmnchmod "$T/int" || fail "no event before SIGINT: $(cat "$T/int.err")"
 kill -INT "$client"
-wait "$client" || fail "the client exited with $? after SIGINT: $(cat "$T/int.err")"
+bounded_wait "$client" "the client after SIGINT" || fail "the client exited with $? after SIGINT: $(cat "$T/int.err")"
 for _ in $(seq 50); do
   bpftool prog show | grep -q fchmodat || break
   sleep 0.1
@@ -122,7 +132,7 @@ pass "SIGINT at the client: the run ends, its programs are unloaded, the daemon 
 expect_error() {
   local what=$1 pattern=$2
   shift 2
-  if "$IG" run "$@" > "$T/err.out" 2> "$T/err"; then fail "$what succeeded"; fi
+  if ig run "$@" > "$T/err.out" 2> "$T/err"; then fail "$what succeeded"; fi
   [ "$(wc -l < "$T/err")" -le 2 ] && grep -q "$pattern" "$T/err" || fail "$what: $(cat "$T/err")"
 }
 expect_error "no daemon" "unix://$T/none.sock: no daemon answers there" --remote-address "unix://$T/none.sock" daemon/fchmodat:v1
@@ -132,17 +142,17 @@ pass "an unreachable daemon, a missing image and a bad param fail in one line"
 
 # 7. SIGTERM stops the daemon and removes its socket.
 kill -TERM "$daemon_pid"
-wait "$daemon_pid" || fail "the daemon exited with $?: $(cat "$T/daemon.log")"
+bounded_wait "$daemon_pid" "the daemon after SIGTERM" || fail "the daemon exited with $?: $(cat "$T/daemon.log")"
 [ ! -e "$T/ig.sock" ] || fail "the socket is left behind"
 pass "SIGTERM: the daemon exits 0 and removes its socket"
 
 # 8. TCP takes TLS with client certificates, or plain TCP only with --tls-insecure.
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
-if "$IG" daemon -H "tcp://127.0.0.1:$port" > "$T/plain.log" 2>&1; then fail "plain TCP without --tls-insecure was served"; fi
+if ig daemon -H "tcp://127.0.0.1:$port" --instances-dir "$T/none" > "$T/plain.log" 2>&1; then fail "plain TCP without --tls-insecure was served"; fi
 grep -q -- "--tls-insecure" "$T/plain.log" || fail "plain TCP refusal: $(cat "$T/plain.log")"
 address="tcp://127.0.0.1:$port"
-"$IG" daemon -H "$address" --tls-insecure --verify-image=false > "$T/daemon.log" 2>&1 &
+"$IG" daemon -H "$address" --instances-dir "$T/none" --tls-insecure --verify-image=false > "$T/daemon.log" 2>&1 &
 daemon_pid=$!
 pids+=("$daemon_pid")
 for _ in $(seq 100); do grep -q "serving on" "$T/daemon.log" && break; sleep 0.1; done
@@ -171,13 +181,13 @@ make_cert client ca
 make_cert stranger other-ca
 port=$(free_port)
 address="tcp://127.0.0.1:$port"
-"$IG" daemon -H "$address" --verify-image=false --tls-key-file "$T/server.key" --tls-cert-file "$T/server.crt" \
+"$IG" daemon -H "$address" --instances-dir "$T/none" --verify-image=false --tls-key-file "$T/server.key" --tls-cert-file "$T/server.crt" \
   --tls-client-ca-file "$T/ca.crt" > "$T/daemon.log" 2>&1 &
 daemon_pid=$!
 pids+=("$daemon_pid")
 for _ in $(seq 100); do grep -q "serving on" "$T/daemon.log" && break; sleep 0.1; done
 chmods 4
-"$IG" run --remote-address "$address" --tls-key-file "$T/client.key" --tls-cert-file "$T/client.crt" \
+ig run --remote-address "$address" --tls-key-file "$T/client.key" --tls-cert-file "$T/client.crt" \
   --tls-server-ca-file "$T/ca.crt" --tls-server-name node1.test daemon/fchmodat:v1 --host --verify-image=false -t 3 -o json \
   > "$T/tls.remote" 2> "$T/tls.err" || fail "run over TLS: $(cat "$T/tls.err")"
 grep -q '"comm":"igdmnchmod"' "$T/tls.remote" || fail "no workload event over TLS: $(cat "$T/tls.err")"
@@ -207,7 +217,7 @@ for n in 1 2 3; do
   ip -n "igfleet$n" link set "igfp$n" up
   ip -n "igfleet$n" link set lo up
   # nsenter, not ip netns exec: only the network namespace changes, tracefs stays mounted.
-  nsenter --net="/run/netns/igfleet$n" "$IG" daemon -H "tcp://10.231.$n.2:7443" --node-name "node$n" --verify-image=false \
+  nsenter --net="/run/netns/igfleet$n" "$IG" daemon -H "tcp://10.231.$n.2:7443" --node-name "node$n" --instances-dir "$T/none" --verify-image=false \
     --tls-key-file "$T/fleet.key" --tls-cert-file "$T/fleet.crt" --tls-client-ca-file "$T/ca.crt" > "$T/node$n.log" 2>&1 &
   fleet_pids+=("$!")
   pids+=("$!")
@@ -229,7 +239,7 @@ for _ in $(seq 100); do
 done
 [ "$(nodes_seen 384)" = "node1 node2 node3 " ] || fail "not every node's events: $(nodes_seen 384); $(cat "$T/fleet.err")"
 pass "one client run on three daemons over mutual TLS: events of node1, node2 and node3 merged"
-"$IG" run "${fleet[@]}" "${tls[@]}" daemon/fchmodat:v1 --host --verify-image=false -t 1 > "$T/fleet.columns" 2> "$T/fleet.columns.err" ||
+ig run "${fleet[@]}" "${tls[@]}" daemon/fchmodat:v1 --host --verify-image=false -t 1 > "$T/fleet.columns" 2> "$T/fleet.columns.err" ||
   fail "fleet columns run: $(cat "$T/fleet.columns.err")"
 [ "$(head -1 "$T/fleet.columns" | awk '{print $1, $2, $3, $4, $5}')" = "K8S.NODE K8S.NAMESPACE K8S.PODNAME K8S.CONTAINERNAME COMM" ] ||
   fail "fleet columns: $(head -1 "$T/fleet.columns")"
@@ -244,7 +254,7 @@ done
 [ "$(nodes_seen 448)" = "node1 node2 " ] || fail "after node3 died: $(nodes_seen 448); $(cat "$T/fleet.err")"
 grep -q "warning: tcp://10.231.3.2:7443: " "$T/fleet.err" || fail "node3's end is not reported: $(cat "$T/fleet.err")"
 kill -INT "$client"
-if wait "$client"; then fail "the run reported success though node3 failed"; fi
+if bounded_wait "$client" "the fleet client after SIGINT"; then fail "the run reported success though node3 failed"; fi
 grep -q "1 of 3 daemons failed" "$T/fleet.err" || fail "the failure summary: $(cat "$T/fleet.err")"
 pass "node3 killed mid-run: reported in one line, node1 and node2 stream on, the run exits non-zero"
 
@@ -257,44 +267,46 @@ start_instance_daemon() {
   for _ in $(seq 100); do grep -q "serving on" "$T/inst.log" && return 0; sleep 0.1; done
   fail "the instance daemon did not start: $(cat "$T/inst.log")"
 }
+# has_event MODE: the attach output holds a workload event with MODE (-s: jq 1.6 -e passes an empty input).
+has_event() { jq -se --argjson m "$((8#$1))" 'any(.[]; .proc.comm == "igdmnchmod" and .mode == $m)' "$T/attach" > /dev/null 2>&1; }
 # attach_sees MODE: ig attach prints a workload event with MODE, then stops at SIGINT.
 attach_sees() {
   "$IG" attach "$id" --remote-address "$address" -o json > "$T/attach" 2> "$T/attach.err" &
   local client=$!
   for _ in $(seq 100); do
     "$T/igdmnchmod" "$1" "$T/file"
-    jq -e --argjson m "$((8#$1))" 'select(.proc.comm == "igdmnchmod" and .mode == $m)' "$T/attach" > /dev/null 2>&1 && break
+    has_event "$1" && break
     sleep 0.1
   done
   kill -INT "$client"
-  wait "$client" || fail "ig attach exited with $?: $(cat "$T/attach.err")"
-  jq -e --argjson m "$((8#$1))" 'select(.proc.comm == "igdmnchmod" and .mode == $m)' "$T/attach" > /dev/null ||
+  bounded_wait "$client" "ig attach after SIGINT" || fail "ig attach exited with $?: $(cat "$T/attach.err")"
+  has_event "$1" ||
     fail "ig attach: no event with mode $1: $(head -3 "$T/attach") $(cat "$T/attach.err")"
 }
 start_instance_daemon
-id=$("$IG" run --remote-address "$address" --detach --name chmods --tags e2e,daemon daemon/fchmodat:v1 --host --verify-image=false) ||
+id=$(ig run --remote-address "$address" --detach --name chmods --tags e2e,daemon daemon/fchmodat:v1 --host --verify-image=false) ||
   fail "ig run --detach"
 [[ "$id" =~ ^[0-9a-f]{32}$ ]] || fail "instance id: $id"
-"$IG" list --remote-address "$address" -o json | jq -e --arg id "$id" \
+ig list --remote-address "$address" -o json | jq -e --arg id "$id" \
   '.[] | select(.id == $id and .name == "chmods" and .tags == ["e2e", "daemon"] and .status == "Running" and .gadget == "daemon/fchmodat:v1")' > /dev/null ||
-  fail "ig list: $("$IG" list --remote-address "$address")"
+  fail "ig list: $(ig list --remote-address "$address")"
 attach_sees 600
 bpftool prog show | grep -q fchmodat || fail "the instance's program is gone after the client left"
 pass "ig run --detach creates an instance; ig list shows it; ig attach prints its events; it outlives the client"
 
 kill -TERM "$daemon_pid"
-wait "$daemon_pid" || fail "the daemon exited with $?: $(cat "$T/inst.log")"
+bounded_wait "$daemon_pid" "the instance daemon after SIGTERM" || fail "the daemon exited with $?: $(cat "$T/inst.log")"
 [ -f "$T/instances/$id.pb" ] || fail "the instance is not stored: $(ls "$T/instances")"
 start_instance_daemon
-"$IG" list --remote-address "$address" | grep -q "^$id .*Running" || fail "after a restart: $("$IG" list --remote-address "$address")"
+ig list --remote-address "$address" | grep -q "^$id .*Running" || fail "after a restart: $(ig list --remote-address "$address")"
 attach_sees 640
 pass "the instance is re-created when the daemon starts again, and attachable"
 
-"$IG" delete "$id" --remote-address "$address" > /dev/null || fail "ig delete"
-[ "$("$IG" list --remote-address "$address" -o json)" = "[]" ] || fail "ig list after delete: $("$IG" list --remote-address "$address")"
+ig delete "$id" --remote-address "$address" > /dev/null || fail "ig delete"
+[ "$(ig list --remote-address "$address" -o json)" = "[]" ] || fail "ig list after delete: $(ig list --remote-address "$address")"
 [ ! -e "$T/instances/$id.pb" ] || fail "the deleted instance is still stored"
 for _ in $(seq 50); do bpftool prog show | grep -q fchmodat || break; sleep 0.1; done
 ! bpftool prog show | grep -q fchmodat || fail "the deleted instance's program is still loaded"
-if "$IG" delete "$id" --remote-address "$address" 2> "$T/err"; then fail "a second delete succeeded"; fi
+if ig delete "$id" --remote-address "$address" 2> "$T/err"; then fail "a second delete succeeded"; fi
 grep -q "gadget instance $id not found" "$T/err" || fail "second delete: $(cat "$T/err")"
 pass "ig delete stops the instance, unloads its programs and forgets it; deleting it again fails in one line"

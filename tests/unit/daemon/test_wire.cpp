@@ -29,7 +29,7 @@ struct BtfDeleter {
 class RowsSink : public runner::StringSink {
  public:
   bool takes_rows() const override { return true; }
-  void rows(std::string_view, const std::vector<runner::output::Row>& rows) override {
+  void rows(std::string_view, std::span<const runner::output::Row> rows) override {
     received.insert(received.end(), rows.begin(), rows.end());
   }
   std::vector<runner::output::Row> received;
