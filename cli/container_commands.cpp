@@ -34,7 +34,19 @@ nlohmann::json container_json(const Container& c) {
   if (c.pid != 0) runtime["containerPid"] = c.pid;
   if (!c.image.empty()) runtime["containerImageName"] = c.image;
   if (!c.image_digest.empty()) runtime["containerImageDigest"] = c.image_digest;
-  return {{"runtime", runtime}, {"pid", c.pid}, {"mntns", c.mntns}, {"netns", c.netns}};
+  nlohmann::json out = {{"runtime", runtime}, {"pid", c.pid}, {"mntns", c.mntns}, {"netns", c.netns}};
+  // Upstream's k8s object, its empty members left out (omitempty).
+  nlohmann::json k8s = nlohmann::json::object();
+  const auto put = [&k8s](const char* key, const std::string& value) {
+    if (!value.empty()) k8s[key] = value;
+  };
+  put("namespace", c.k8s.namespace_name);
+  put("podName", c.k8s.pod_name);
+  put("containerName", c.k8s.container_name);
+  put("podUID", c.k8s.pod_uid);
+  if (!c.k8s.pod_labels.empty()) k8s["podLabels"] = c.k8s.pod_labels;
+  if (!k8s.empty()) out["k8s"] = k8s;
+  return out;
 }
 
 // Go's time.RFC3339 in local time, as upstream stamps watch events.

@@ -8,6 +8,7 @@
 #include "daemon/instance_client.hpp"
 #include "daemon/remote_run.hpp"
 #include "oci/layout_store.hpp"
+#include "runner/enrich/container.hpp"
 #include "runner/run.hpp"
 
 namespace ig::cli {
@@ -89,6 +90,10 @@ void add_run_command(CLI::App& app, Configuration& config) {
   cmd->add_option("--k8s-podname", options->k8s_pod_names, "Show only data from pods with these names")
       ->delimiter(',')
       ->allow_extra_args(false);
+  cmd->add_option("--k8s-selector", options->k8s_selector,
+                  "Show only data from pods with these labels: key=value, !key=value excludes")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--k8s-containername", options->k8s_container_names,
                   "Show only data from containers with these Kubernetes container names")
       ->delimiter(',')
@@ -119,6 +124,7 @@ void add_run_command(CLI::App& app, Configuration& config) {
       return;
     }
     if (options->image.empty()) throw CLI::RequiredError("IMAGE");
+    runner::enrich::LabelSelector{options->k8s_selector};  // a bad entry fails before any pull
     if (*detach) {
       if (remote->addresses.empty()) throw CLI::ValidationError("--detach", "needs --remote-address");
       std::cout << daemon::create_instance(*options, *remote, *name, *tags).id() << "\n";

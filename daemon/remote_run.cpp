@@ -114,6 +114,7 @@ api::GadgetRunRequest run_request(const runner::RunOptions& options) {
   params["operator.LocalManager.containername"] = join_commas(options.container_names);
   params["operator.LocalManager.k8s-namespace"] = join_commas(options.k8s_namespaces);
   params["operator.LocalManager.k8s-podname"] = join_commas(options.k8s_pod_names);
+  params["operator.LocalManager.k8s-selector"] = join_commas(options.k8s_selector);
   params["operator.LocalManager.k8s-containername"] = join_commas(options.k8s_container_names);
   params["operator.LocalManager.host"] = options.host ? "true" : "false";
   return request;

@@ -377,6 +377,8 @@ runner::RunOptions request_options(const runner::RunOptions& defaults, const api
       options.k8s_namespaces = split_commas(value);
     } else if (key == "operator.LocalManager.k8s-podname") {
       options.k8s_pod_names = split_commas(value);
+    } else if (key == "operator.LocalManager.k8s-selector") {
+      options.k8s_selector = split_commas(value);
     } else if (key == "operator.LocalManager.k8s-containername") {
       options.k8s_container_names = split_commas(value);
     } else if (key == "operator.LocalManager.host") {

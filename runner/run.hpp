@@ -27,6 +27,7 @@ struct RunOptions {
   // --k8s-namespace, --k8s-podname, --k8s-containername: as -c, on the k8s.* metadata.
   std::vector<std::string> k8s_namespaces;
   std::vector<std::string> k8s_pod_names;
+  std::vector<std::string> k8s_selector;  // key=value pod labels (upstream's --k8s-selector)
   std::vector<std::string> k8s_container_names;
   std::string node_name;  // k8s.node of every event (the daemon's --node-name); "" locally
   std::string filter;                        // -F: "field<op>value,..."

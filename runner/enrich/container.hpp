@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,16 @@ struct KubernetesMetadata {
   std::string pod_name;
   std::string pod_uid;
   std::string container_name;
+  // The pod's own labels: those of its sandbox, without the ones kubelet adds.
+  std::map<std::string, std::string> pod_labels;
 };
+
+// k8s.podLabels as upstream prints it: key=value pairs joined by commas (here in key order).
+std::string pod_labels_text(const std::map<std::string, std::string>& labels);
+
+// The sandbox labels that are the pod's own: kubelet's io.kubernetes.pod.* and container keys
+// and cri-dockerd's bookkeeping (io.kubernetes.docker.type, annotation.*) are left out.
+std::map<std::string, std::string> pod_labels_of_sandbox(const std::map<std::string, std::string>& labels);
 
 struct Container {
   std::string id;
@@ -50,28 +60,51 @@ class NameSelector {
   std::vector<std::string> exclude_;
 };
 
-// The selection of -c and --k8s-namespace, --k8s-podname, --k8s-containername: a container
-// is selected when every given list takes it.
+// `--k8s-selector key=value,...` semantics (upstream's): a pod carries every `key=value`
+// and none of the `!key=value` entries. Throws Error(InvalidArgument) for an entry without '='.
+class LabelSelector {
+ public:
+  LabelSelector() = default;
+  explicit LabelSelector(const std::vector<std::string>& entries);
+  bool empty() const { return entries_.empty(); }
+  bool matches(const std::map<std::string, std::string>& labels) const;
+
+ private:
+  struct Entry {
+    std::string key, value;
+    bool exclude = false;
+  };
+  std::vector<Entry> entries_;
+};
+
+// The selection of -c and --k8s-namespace, --k8s-podname, --k8s-containername,
+// --k8s-selector: a container is selected when every given list takes it.
+struct ContainerSelection {
+  std::vector<std::string> names, namespaces, pod_names, k8s_container_names, pod_labels;
+};
+
 class ContainerSelector {
  public:
   ContainerSelector() = default;
-  ContainerSelector(const std::vector<std::string>& names, const std::vector<std::string>& namespaces,
-                    const std::vector<std::string>& pod_names,
-                    const std::vector<std::string>& k8s_container_names)
-      : names_(names),
-        namespaces_(namespaces),
-        pod_names_(pod_names),
-        k8s_container_names_(k8s_container_names) {}
+  explicit ContainerSelector(const ContainerSelection& selection)
+      : names_(selection.names),
+        namespaces_(selection.namespaces),
+        pod_names_(selection.pod_names),
+        k8s_container_names_(selection.k8s_container_names),
+        pod_labels_(selection.pod_labels) {}
   bool empty() const {
-    return names_.empty() && namespaces_.empty() && pod_names_.empty() && k8s_container_names_.empty();
+    return names_.empty() && namespaces_.empty() && pod_names_.empty() &&
+           k8s_container_names_.empty() && pod_labels_.empty();
   }
   bool matches(const Container& c) const {
     return names_.matches(c.name) && namespaces_.matches(c.k8s.namespace_name) &&
-           pod_names_.matches(c.k8s.pod_name) && k8s_container_names_.matches(c.k8s.container_name);
+           pod_names_.matches(c.k8s.pod_name) && k8s_container_names_.matches(c.k8s.container_name) &&
+           pod_labels_.matches(c.k8s.pod_labels);
   }
 
  private:
   NameSelector names_, namespaces_, pod_names_, k8s_container_names_;
+  LabelSelector pod_labels_;
 };
 
 // Mount (network) namespace inode of a process, 0 if it is gone or unreadable.

@@ -24,38 +24,37 @@ bool in_containerd_namespace(const SourceOptions& options, const fs::path& names
 std::vector<std::unique_ptr<ContainerSource>> make_sources(
     const SourceOptions& options, const std::function<void(const std::string&)>& warn) {
   std::vector<std::unique_ptr<ContainerSource>> sources;
+  std::shared_ptr<CriPodLabels> containerd_cri, crio_cri;
   for (const auto& runtime : options.runtimes) {
     if (runtime == "docker") {
       sources.push_back(make_docker_api_source("docker", options.docker_socket));
     } else if (runtime == "podman") {
       sources.push_back(make_docker_api_source("podman", options.podman_socket));
     } else if (runtime == "containerd") {
-      // ig reads containerd's task state next to its socket rather than speaking gRPC; the
-      // default layout keeps both under /run/containerd.
+      // ig reads containerd's task state next to its socket and asks its CRI plugin (on the
+      // same socket) only for pod labels; the default layout keeps both under /run/containerd.
+      containerd_cri = std::make_shared<CriPodLabels>(options.containerd_socket);
       const fs::path dir = fs::path(options.containerd_socket).parent_path();
-      sources.push_back(make_containerd_state_source(dir.string(), options.containerd_namespace));
+      sources.push_back(make_containerd_state_source(dir.string(), options.containerd_namespace, containerd_cri));
       if (fs::is_directory(dir / "state")) {
-        sources.push_back(
-            make_containerd_state_source((dir / "state").string(), options.containerd_namespace));
+        sources.push_back(make_containerd_state_source((dir / "state").string(),
+                                                       options.containerd_namespace, containerd_cri));
       }
     } else if (runtime == "cri-o") {
-      if (fs::exists(options.crio_socket)) {
-        warn("cri-o (" + options.crio_socket +
-             "): the CRI gRPC API is not supported; its containers are found through their "
-             "runtime's state directory only");
-      }
+      // CRI-O's containers are found in their runtime's state directory; its CRI gives pod labels.
+      if (fs::exists(options.crio_socket)) crio_cri = std::make_shared<CriPodLabels>(options.crio_socket);
     } else {
       throw Error(ErrorCode::InvalidArgument, "--runtimes: unknown runtime \"" + runtime +
                                                   "\" (docker, containerd, cri-o, podman)");
     }
   }
   for (const auto& [runtime, root] : options.oci_roots) {
-    sources.push_back(make_oci_state_source(runtime, root));
+    sources.push_back(make_oci_state_source(runtime, root, crio_cri));
   }
   std::error_code ec;
   for (const auto& ns : fs::directory_iterator(options.containerd_runc_root, ec)) {
     if (!in_containerd_namespace(options, ns.path())) continue;
-    sources.push_back(make_oci_state_source("containerd", ns.path().string()));
+    sources.push_back(make_oci_state_source("containerd", ns.path().string(), containerd_cri));
   }
   // Endpoints the user named must exist; defaults that do not are simply not installed.
   for (const auto& path : options.explicit_paths) {

@@ -18,30 +18,30 @@
 
 #include "runner/enrich/container.hpp"
 #include "runner/enrich/sources.hpp"
+#include "util/host_root.hpp"
 
 namespace ig::runner::enrich {
 
 struct SourceOptions {
   // -r/--runtimes: docker, containerd, cri-o, podman (upstream default: all four).
   std::vector<std::string> runtimes = {"docker", "containerd", "cri-o", "podman"};
-  std::string docker_socket = "/run/docker.sock";
-  std::string containerd_socket = "/run/containerd/containerd.sock";
-  std::string podman_socket = "/run/podman/podman.sock";
-  std::string crio_socket = "/run/crio/crio.sock";
+  // The defaults are the host's, under $HOST_ROOT when ig runs in a container.
+  std::string docker_socket = host_path("/run/docker.sock");
+  std::string containerd_socket = host_path("/run/containerd/containerd.sock");
+  std::string podman_socket = host_path("/run/podman/podman.sock");
+  std::string crio_socket = host_path("/run/crio/crio.sock");
   // Paths the user typed: a missing endpoint is then worth a warning.
   std::set<std::string> explicit_paths;
   // OCI runtime state dirs, scanned whatever --runtimes says: they are not engines.
-  std::vector<std::pair<std::string, std::string>> oci_roots = {{"runc", "/run/runc"},
-                                                                {"crun", "/run/crun"}};
+  std::vector<std::pair<std::string, std::string>> oci_roots = {{"runc", host_path("/run/runc")},
+                                                                {"crun", host_path("/run/crun")}};
   // runc roots of containerd shims (/run/containerd/runc/<namespace>), one level deeper.
-  std::string containerd_runc_root = "/run/containerd/runc";
+  std::string containerd_runc_root = host_path("/run/containerd/runc");
   // --containerd-namespace: containerd's containers of this namespace only; empty: all.
   std::string containerd_namespace;
 };
 
 // Builds the sources for `options`. Throws Error(InvalidArgument) for an unknown runtime name.
-// cri-o needs its gRPC API, which is not implemented: naming it gives a warning when its socket
-// exists.
 std::vector<std::unique_ptr<ContainerSource>> make_sources(
     const SourceOptions& options, const std::function<void(const std::string&)>& warn);
 

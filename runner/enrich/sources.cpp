@@ -7,10 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "runner/enrich/cri/pod_labels.hpp"
 #include "util/error.hpp"
+#include "util/host_root.hpp"
 
 namespace ig::runner::enrich {
 namespace fs = std::filesystem;
@@ -36,6 +39,48 @@ bool NameSelector::matches(const std::string& name) const {
     if (i == name) return true;
   }
   return false;
+}
+
+LabelSelector::LabelSelector(const std::vector<std::string>& entries) {
+  for (const auto& entry : entries) {
+    if (entry.empty()) continue;
+    Entry e;
+    e.exclude = entry[0] == '!';
+    const std::string pair = e.exclude ? entry.substr(1) : entry;
+    const size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error(ErrorCode::InvalidArgument, "--k8s-selector " + entry + ": expected key=value");
+    }
+    e.key = pair.substr(0, eq);
+    e.value = pair.substr(eq + 1);
+    entries_.push_back(std::move(e));
+  }
+}
+
+bool LabelSelector::matches(const std::map<std::string, std::string>& labels) const {
+  for (const auto& e : entries_) {
+    const auto it = labels.find(e.key);
+    const bool carries = it != labels.end() && it->second == e.value;
+    if (carries == e.exclude) return false;
+  }
+  return true;
+}
+
+std::string pod_labels_text(const std::map<std::string, std::string>& labels) {
+  std::string out;
+  for (const auto& [key, value] : labels) out += (out.empty() ? "" : ",") + key + "=" + value;
+  return out;
+}
+
+std::map<std::string, std::string> pod_labels_of_sandbox(const std::map<std::string, std::string>& labels) {
+  static const std::set<std::string> kubelet_keys = {
+      "io.kubernetes.pod.name", "io.kubernetes.pod.namespace", "io.kubernetes.pod.uid",
+      "io.kubernetes.container.name", "io.kubernetes.docker.type"};
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : labels) {
+    if (!kubelet_keys.count(key) && !key.starts_with("annotation.")) out.emplace(key, value);
+  }
+  return out;
 }
 
 namespace {
@@ -102,15 +147,19 @@ class DockerApiSource : public ContainerSource {
     }
     std::vector<Container> out;
     std::map<std::string, Container> seen;
+    const auto pods = sandbox_labels(list);
     for (const auto& item : list) {
       Container c;
       c.id = string_at(item, "Id");
-      if (c.id.empty()) continue;
+      if (c.id.empty() || is_sandbox(item)) continue;
       c.runtime = runtime_;
       c.image = string_at(item, "Image");
       c.image_digest = string_at(item, "ImageID");
       if (auto labels = item.find("Labels"); labels != item.end() && labels->is_object()) {
         read_kubernetes_metadata([&](const char* key) { return string_at(*labels, key); }, c.k8s);
+      }
+      if (auto pod = pods.find(c.k8s.pod_uid); !c.k8s.pod_uid.empty() && pod != pods.end()) {
+        c.k8s.pod_labels = pod->second;
       }
       if (auto names = item.find("Names");
           names != item.end() && names->is_array() && !names->empty() && (*names)[0].is_string()) {
@@ -152,6 +201,29 @@ class DockerApiSource : public ContainerSource {
   }
 
  private:
+  // A pod's sandbox (pause) container, as cri-dockerd labels it: not a workload (upstream
+  // leaves it out too, or its network namespace would look shared), but it holds the pod's labels.
+  static bool is_sandbox(const json& item) {
+    const auto labels = item.find("Labels");
+    return labels != item.end() && labels->is_object() &&
+           string_at(*labels, "io.kubernetes.docker.type") == "podsandbox";
+  }
+
+  // pod uid -> the pod's labels, from the sandboxes in `list`.
+  static std::map<std::string, std::map<std::string, std::string>> sandbox_labels(const json& list) {
+    std::map<std::string, std::map<std::string, std::string>> pods;
+    for (const auto& item : list) {
+      if (!is_sandbox(item)) continue;
+      std::map<std::string, std::string> labels;
+      for (const auto& [key, value] : item["Labels"].items()) {
+        if (value.is_string()) labels.emplace(key, value.get<std::string>());
+      }
+      const auto uid = labels.find("io.kubernetes.pod.uid");
+      if (uid != labels.end()) pods[uid->second] = pod_labels_of_sandbox(labels);
+    }
+    return pods;
+  }
+
   std::string get(const std::string& path, long& status) {
     struct CurlDeleter {
       void operator()(CURL* c) const { curl_easy_cleanup(c); }
@@ -193,12 +265,27 @@ uint32_t parse_pid(const std::string& text) {
   }
 }
 
+// A pod's sandbox as containerd's CRI plugin and CRI-O annotate it: not a workload.
+bool is_pod_sandbox(const std::string& config_json_text) {
+  const json cfg = json::parse(config_json_text, nullptr, false);
+  if (!cfg.is_object() || !cfg.contains("annotations") || !cfg["annotations"].is_object()) return false;
+  const json& annotations = cfg["annotations"];
+  return string_at(annotations, "io.kubernetes.cri.container-type") == "sandbox" ||
+         string_at(annotations, "io.kubernetes.cri-o.ContainerType") == "sandbox";
+}
+
+void add_pod_labels(CriPodLabels* pod_labels, KubernetesMetadata& k8s) {
+  if (pod_labels && !k8s.pod_uid.empty()) k8s.pod_labels = pod_labels->of(k8s.pod_uid);
+}
+
 class ContainerdStateSource : public ContainerSource {
  public:
-  ContainerdStateSource(std::string root, std::string only_namespace)
+  ContainerdStateSource(std::string root, std::string only_namespace,
+                        std::shared_ptr<CriPodLabels> pod_labels)
       : root_(std::move(root)),
         tasks_(fs::path(root_) / "io.containerd.runtime.v2.task"),
-        only_namespace_(std::move(only_namespace)) {}
+        only_namespace_(std::move(only_namespace)),
+        pod_labels_(std::move(pod_labels)) {}
 
   std::string describe() const override { return "containerd (" + tasks_.string() + ")"; }
   int rank() const override { return 1; }
@@ -220,8 +307,10 @@ class ContainerdStateSource : public ContainerSource {
         c.netns = netns_of(c.pid);
         if (c.mntns == 0) continue;
         const std::string config = read_text(dir.path() / "config.json");
+        if (is_pod_sandbox(config)) continue;
         c.name = name_from_annotations(config);
         kubernetes_from_config(config, c.k8s);
+        add_pod_labels(pod_labels_.get(), c.k8s);
         if (c.name.empty()) c.name = c.id;
         out.push_back(std::move(c));
       }
@@ -233,6 +322,7 @@ class ContainerdStateSource : public ContainerSource {
   std::string root_;
   fs::path tasks_;
   std::string only_namespace_;
+  std::shared_ptr<CriPodLabels> pod_labels_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -265,8 +355,8 @@ bool managed_by_podman(const std::string& config_json_text) {
 
 class OciStateSource : public ContainerSource {
  public:
-  OciStateSource(std::string runtime, std::string root)
-      : runtime_(std::move(runtime)), root_(std::move(root)) {}
+  OciStateSource(std::string runtime, std::string root, std::shared_ptr<CriPodLabels> pod_labels)
+      : runtime_(std::move(runtime)), root_(std::move(root)), pod_labels_(std::move(pod_labels)) {}
 
   std::string describe() const override { return runtime_ + " state (" + root_ + ")"; }
   int rank() const override { return 2; }
@@ -309,9 +399,12 @@ class OciStateSource : public ContainerSource {
       c.netns = netns_of(c.pid);
       if (c.mntns == 0) continue;
       if (!bundle.empty()) {
+        bundle = host_path(bundle);  // the runtime wrote a path of the host's
         const std::string config = read_text(fs::path(bundle) / "config.json");
+        if (is_pod_sandbox(config)) continue;
         c.name = name_from_annotations(config);
         kubernetes_from_config(config, c.k8s);
+        add_pod_labels(pod_labels_.get(), c.k8s);
         if (c.name.empty()) c.name = name_from_storage(bundle, c.id);
         if (managed_by_podman(config)) c.runtime = "podman";
       }
@@ -324,6 +417,7 @@ class OciStateSource : public ContainerSource {
  private:
   std::string runtime_;
   std::string root_;
+  std::shared_ptr<CriPodLabels> pod_labels_;
 };
 
 }  // namespace
@@ -369,13 +463,15 @@ std::unique_ptr<ContainerSource> make_docker_api_source(const std::string& runti
 }
 
 std::unique_ptr<ContainerSource> make_containerd_state_source(const std::string& state_root,
-                                                              const std::string& only_namespace) {
-  return std::make_unique<ContainerdStateSource>(state_root, only_namespace);
+                                                              const std::string& only_namespace,
+                                                              std::shared_ptr<CriPodLabels> pod_labels) {
+  return std::make_unique<ContainerdStateSource>(state_root, only_namespace, std::move(pod_labels));
 }
 
 std::unique_ptr<ContainerSource> make_oci_state_source(const std::string& runtime,
-                                                       const std::string& root) {
-  return std::make_unique<OciStateSource>(runtime, root);
+                                                       const std::string& root,
+                                                       std::shared_ptr<CriPodLabels> pod_labels) {
+  return std::make_unique<OciStateSource>(runtime, root, std::move(pod_labels));
 }
 
 }  // namespace ig::runner::enrich

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runner/enrich/container.hpp"
+#include "runner/enrich/cri/pod_labels.hpp"
 
 namespace ig::runner::enrich {
 
@@ -34,14 +35,18 @@ std::unique_ptr<ContainerSource> make_docker_api_source(const std::string& runti
 
 // containerd's v2 task state: <root>/io.containerd.runtime.v2.task/<namespace>/<id>/{init.pid,
 // config.json}, of namespace `only_namespace` or, when empty, of all. The container id is its
-// name unless an annotation gives one.
+// name unless an annotation gives one. Pods' sandboxes are left out; `pod_labels` (may be
+// null) gives the labels of the pods of CRI-made containers.
 std::unique_ptr<ContainerSource> make_containerd_state_source(const std::string& state_root,
-                                                              const std::string& only_namespace);
+                                                              const std::string& only_namespace,
+                                                              std::shared_ptr<CriPodLabels> pod_labels);
 
 // An OCI runtime's state directory: runc (<root>/<id>/state.json) or crun (<root>/<id>/status).
-// Names come from annotations in the bundle's config.json, else the id.
+// Names come from annotations in the bundle's config.json, else the id; sandboxes and pod
+// labels as for containerd.
 std::unique_ptr<ContainerSource> make_oci_state_source(const std::string& runtime,
-                                                       const std::string& root);
+                                                       const std::string& root,
+                                                       std::shared_ptr<CriPodLabels> pod_labels);
 
 // The container name an OCI config.json's annotations give (Kubernetes, nerdctl, podman), or "".
 std::string name_from_annotations(const std::string& config_json_text);

@@ -9,6 +9,7 @@
 #include "runner/instance/instance.hpp"
 #include "runner/instance/operators.hpp"
 #include "util/error.hpp"
+#include "util/host_root.hpp"
 
 namespace ig::runner {
 namespace {
@@ -32,8 +33,8 @@ class ContainersOperator : public GadgetOperator {
   void instantiate(GadgetInstance& instance) override {
     host_ = instance.options().host;
     const RunOptions& o = instance.options();
-    selector_ = enrich::ContainerSelector(o.container_names, o.k8s_namespaces, o.k8s_pod_names,
-                                          o.k8s_container_names);
+    selector_ = enrich::ContainerSelector(
+        {o.container_names, o.k8s_namespaces, o.k8s_pod_names, o.k8s_container_names, o.k8s_selector});
     if (host_ && !selector_.empty()) {
       instance.warn("-c/--containername and --k8s-* have no effect with --host");
     }
@@ -133,7 +134,7 @@ class ContainersOperator : public GadgetOperator {
 
   std::vector<std::string> process_roots() const {
     std::vector<std::string> out;
-    if (host_) out.push_back("/");
+    if (host_) out.push_back(host_path("/"));
     for (const auto& c : cache_->containers()) {
       if (!host_ && !selector_.empty() && !selector_.matches(*c)) continue;
       out.push_back("/proc/" + std::to_string(c->pid) + "/root");

@@ -23,6 +23,7 @@ class ContainerEnricher : public DataOperator {
         namespace_(table.find("k8s.namespace")),
         pod_(table.find("k8s.podName")),
         k8s_container_(table.find("k8s.containerName")),
+        pod_labels_(table.find("k8s.podLabels")),
         hostnetwork_(table.find("k8s.hostnetwork")) {}
 
   std::string_view name() const override { return "container-enricher"; }
@@ -47,6 +48,7 @@ class ContainerEnricher : public DataOperator {
     row[namespace_].s = c ? c->k8s.namespace_name : std::string();
     row[pod_].s = c ? c->k8s.pod_name : std::string();
     row[k8s_container_].s = c ? c->k8s.container_name : std::string();
+    row[pod_labels_].s = c ? enrich::pod_labels_text(c->k8s.pod_labels) : std::string();
     row[hostnetwork_].u = c && c->netns != 0 && c->netns == enrichers_.host_netns;
     return true;
   }
@@ -55,7 +57,7 @@ class ContainerEnricher : public DataOperator {
   const EventEnrichers& enrichers_;
   int mntns_, netns_;  // field indexes, -1 when the event has none
   int name_, id_, image_, digest_, pid_, runtime_;
-  int node_, namespace_, pod_, k8s_container_, hostnetwork_;
+  int node_, namespace_, pod_, k8s_container_, pod_labels_, hostnetwork_;
 };
 
 }  // namespace

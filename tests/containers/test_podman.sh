@@ -223,6 +223,12 @@ web=igt-k8s-web-$$
 started_containers+=("$shop" "$web")
 podman_ run -d --name "$shop" $(k8s_label shop cart-7d9 redis) igtest-busybox sh -c "$loop" > /dev/null || die "podman run $shop"
 podman_ run -d --name "$web" $(k8s_label web front-5c2 nginx) igtest-busybox sh -c "$loop" > /dev/null || die "podman run $web"
+# The shop pod's sandbox as cri-dockerd makes it: the pod's labels on a pause container.
+sandbox=igt-k8s-sandbox-$$
+started_containers+=("$sandbox")
+podman_ run -d --name "$sandbox" --label io.kubernetes.docker.type=podsandbox --label io.kubernetes.pod.uid=uid-cart-7d9 \
+  --label io.kubernetes.pod.name=cart-7d9 --label io.kubernetes.pod.namespace=shop --label app=cart --label tier=back \
+  --label annotation.kubernetes.io/config.source=api igtest-busybox sleep 1000 > /dev/null || die "podman run $sandbox"
 api=(-r podman --podman-socketpath "$sock")
 out=$work/k8s-all.json
 run_ig "$out" "$ref" -o json --timeout 2 --verify-image=false "${api[@]}"
@@ -236,8 +242,14 @@ for name, (ns, pod, container) in want.items():
         k = r['k8s']
         assert (k['namespace'], k['podName'], k['containerName']) == (ns, pod, container), (name, k)
         assert k['hostnetwork'] is False and k['node'] == '', k
-" && pass "k8s.namespace, k8s.podName, k8s.containerName from kubelet's labels" || fail "k8s fields (output in $out)"
-for selection in "--k8s-namespace shop" "--k8s-podname cart-7d9" "--k8s-containername redis" "--k8s-namespace shop,web --k8s-podname !front-5c2"; do
+        assert k['podLabels'] == ('app=cart,tier=back' if name == '$shop' else ''), (name, k)
+" && pass "k8s.namespace, k8s.podName, k8s.containerName from kubelet's labels, k8s.podLabels from the sandbox" ||
+  fail "k8s fields (output in $out)"
+"$IG" list-containers -o json "${api[@]}" | jq -se --arg s "$sandbox" --arg c "$shop" \
+  '.[0] | any(.[]; .runtime.containerName == $c) and all(.[]; .runtime.containerName != $s)' > /dev/null &&
+  pass "the pod's sandbox is no container of its own" || fail "list-containers: $("$IG" list-containers "${api[@]}")"
+for selection in "--k8s-namespace shop" "--k8s-podname cart-7d9" "--k8s-containername redis" "--k8s-namespace shop,web --k8s-podname !front-5c2" \
+  "--k8s-selector app=cart,tier=back" "--k8s-namespace shop,web --k8s-selector app=cart,!tier=front"; do
   out=$work/k8s-select.json
   run_ig "$out" "$ref" -o json --timeout 2 --verify-image=false "${api[@]}" $selection
   wait_ig "$out"

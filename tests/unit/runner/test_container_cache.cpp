@@ -126,5 +126,60 @@ TEST_F(ContainerCacheTest, NetworkNamespaceNamesItsOnlyContainer) {
   EXPECT_EQ(cache->lookup_netns(host.netns), nullptr);
 }
 
+// --k8s-selector: every key=value carried, no !key=value carried (upstream's matching).
+TEST(LabelSelectorTest, IncludesAndExcludes) {
+  const std::map<std::string, std::string> web = {{"app", "web"}, {"tier", "front"}};
+  const std::map<std::string, std::string> db = {{"app", "db"}, {"tier", "back"}};
+  const LabelSelector app_web({"app=web"});
+  EXPECT_TRUE(app_web.matches(web));
+  EXPECT_FALSE(app_web.matches(db));
+  EXPECT_FALSE(app_web.matches({}));
+  const LabelSelector both({"app=web", "tier=back"});
+  EXPECT_FALSE(both.matches(web));
+  const LabelSelector not_front({"!tier=front"});
+  EXPECT_FALSE(not_front.matches(web));
+  EXPECT_TRUE(not_front.matches(db));
+  EXPECT_TRUE(not_front.matches({}));
+  EXPECT_TRUE(LabelSelector({"empty="}).matches({{"empty", ""}}));
+  EXPECT_TRUE(LabelSelector(std::vector<std::string>{}).empty());
+}
+
+TEST(LabelSelectorTest, EntryWithoutKeyValueIsRefused) {
+  for (const char* bad : {"app", "=web", "!app"}) {
+    try {
+      LabelSelector selector({bad});
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+      EXPECT_NE(std::string(e.what()).find(std::string("--k8s-selector ") + bad + ": expected key=value"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+TEST(PodLabelsTest, SandboxLabelsWithoutKubeletsAndPrintedInKeyOrder) {
+  const auto labels = pod_labels_of_sandbox({{"io.kubernetes.pod.name", "web-7d9"},
+                                             {"io.kubernetes.pod.namespace", "shop"},
+                                             {"io.kubernetes.pod.uid", "u1"},
+                                             {"io.kubernetes.docker.type", "podsandbox"},
+                                             {"annotation.kubernetes.io/config.seen", "now"},
+                                             {"tier", "front"},
+                                             {"app", "web"}});
+  EXPECT_EQ(labels, (std::map<std::string, std::string>{{"app", "web"}, {"tier", "front"}}));
+  EXPECT_EQ(pod_labels_text(labels), "app=web,tier=front");
+  EXPECT_EQ(pod_labels_text({}), "");
+}
+
+TEST(ContainerSelectorTest, PodLabelsTakePartInTheSelection) {
+  Container c = container("nginx", 101);
+  c.k8s.namespace_name = "shop";
+  c.k8s.pod_labels = {{"app", "web"}};
+  EXPECT_TRUE(ContainerSelector({{}, {"shop"}, {}, {}, {"app=web"}}).matches(c));
+  EXPECT_FALSE(ContainerSelector({{}, {"shop"}, {}, {}, {"app=db"}}).matches(c));
+  EXPECT_FALSE(ContainerSelector({{}, {"other"}, {}, {}, {"app=web"}}).matches(c));
+  EXPECT_FALSE(ContainerSelector({{}, {}, {}, {}, {"app=web"}}).empty());
+}
+
 }  // namespace
 }  // namespace ig::runner::enrich
