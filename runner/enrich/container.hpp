@@ -39,6 +39,10 @@ struct Container {
   uint64_t mntns = 0;        // inode of /proc/<pid>/ns/mnt
   uint64_t netns = 0;        // inode of /proc/<pid>/ns/net: packets without an owner map to it
   KubernetesMetadata k8s;
+  // A pod's sandbox (pause container): listed so that it outranks what a runtime's state dir
+  // says of it, but no workload: never looked up, listed or announced (upstream leaves it out
+  // too, or a pod's network namespace would look shared with it).
+  bool pod_sandbox = false;
 };
 
 // Fills `k8s` from labels or annotations (any of the keys kubelet, containerd's CRI plugin and

@@ -99,7 +99,9 @@ void ContainerCache::on_added(OnAdded callback) {
   std::lock_guard lock(mutex_);
   on_added_ = std::move(callback);
   if (!on_added_) return;
-  for (const auto& [ns, c] : by_mntns_) on_added_(*c);
+  for (const auto& [ns, c] : by_mntns_) {
+    if (!c->pod_sandbox) on_added_(*c);
+  }
 }
 
 void ContainerCache::on_stopped(OnStopped callback) {
@@ -150,7 +152,7 @@ void ContainerCache::refresh_locked() {
       const bool changed = is_new || it->second->name != c.name;
       auto ptr = std::make_shared<const Container>(std::move(c));
       by_mntns_[ns] = ptr;
-      if (changed && on_added_) on_added_(*ptr);
+      if (changed && on_added_ && !ptr->pod_sandbox) on_added_(*ptr);
     }
   }
   // Stopped: no source lists it any more. A source that cannot be read keeps its last list,
@@ -159,19 +161,19 @@ void ContainerCache::refresh_locked() {
     bool listed = false;
     for (const auto& state : sources_) listed = listed || state.listed.count(ns) > 0;
     if (listed || !stopped_.insert(ns).second) continue;
-    if (on_stopped_) on_stopped_(*c);
+    if (on_stopped_ && !c->pod_sandbox) on_stopped_(*c);
   }
 }
 
 ContainerCache::Ptr ContainerCache::lookup(uint64_t mntns) {
   std::lock_guard lock(mutex_);
   auto it = by_mntns_.find(mntns);
-  if (it != by_mntns_.end()) return it->second;
+  if (it != by_mntns_.end()) return it->second->pod_sandbox ? nullptr : it->second;
   if (mntns == 0 || host_mntns_.count(mntns)) return nullptr;
   if (Clock::now() - last_refresh_ < miss_interval_) return nullptr;
   refresh_locked();
   it = by_mntns_.find(mntns);
-  return it == by_mntns_.end() ? nullptr : it->second;
+  return it == by_mntns_.end() || it->second->pod_sandbox ? nullptr : it->second;
 }
 
 ContainerCache::Ptr ContainerCache::lookup_netns(uint64_t netns) const {
@@ -179,7 +181,7 @@ ContainerCache::Ptr ContainerCache::lookup_netns(uint64_t netns) const {
   std::lock_guard lock(mutex_);
   Ptr found;
   for (const auto& [ns, c] : by_mntns_) {
-    if (c->netns != netns || stopped_.count(ns)) continue;
+    if (c->netns != netns || c->pod_sandbox || stopped_.count(ns)) continue;
     if (found) return nullptr;  // shared: which one sent it is unknown
     found = c;
   }
@@ -189,7 +191,9 @@ ContainerCache::Ptr ContainerCache::lookup_netns(uint64_t netns) const {
 std::vector<ContainerCache::Ptr> ContainerCache::containers() const {
   std::lock_guard lock(mutex_);
   std::vector<Ptr> out;
-  for (const auto& [ns, c] : by_mntns_) out.push_back(c);
+  for (const auto& [ns, c] : by_mntns_) {
+    if (!c->pod_sandbox) out.push_back(c);
+  }
   return out;
 }
 

@@ -151,7 +151,8 @@ class DockerApiSource : public ContainerSource {
     for (const auto& item : list) {
       Container c;
       c.id = string_at(item, "Id");
-      if (c.id.empty() || is_sandbox(item)) continue;
+      if (c.id.empty()) continue;
+      c.pod_sandbox = is_sandbox(item);
       c.runtime = runtime_;
       c.image = string_at(item, "Image");
       c.image_digest = string_at(item, "ImageID");
@@ -201,8 +202,7 @@ class DockerApiSource : public ContainerSource {
   }
 
  private:
-  // A pod's sandbox (pause) container, as cri-dockerd labels it: not a workload (upstream
-  // leaves it out too, or its network namespace would look shared), but it holds the pod's labels.
+  // A pod's sandbox (pause) container, as cri-dockerd labels it: it holds the pod's labels.
   static bool is_sandbox(const json& item) {
     const auto labels = item.find("Labels");
     return labels != item.end() && labels->is_object() &&
@@ -307,7 +307,7 @@ class ContainerdStateSource : public ContainerSource {
         c.netns = netns_of(c.pid);
         if (c.mntns == 0) continue;
         const std::string config = read_text(dir.path() / "config.json");
-        if (is_pod_sandbox(config)) continue;
+        c.pod_sandbox = is_pod_sandbox(config);
         c.name = name_from_annotations(config);
         kubernetes_from_config(config, c.k8s);
         add_pod_labels(pod_labels_.get(), c.k8s);
@@ -401,7 +401,7 @@ class OciStateSource : public ContainerSource {
       if (!bundle.empty()) {
         bundle = host_path(bundle);  // the runtime wrote a path of the host's
         const std::string config = read_text(fs::path(bundle) / "config.json");
-        if (is_pod_sandbox(config)) continue;
+        c.pod_sandbox = is_pod_sandbox(config);
         c.name = name_from_annotations(config);
         kubernetes_from_config(config, c.k8s);
         add_pod_labels(pod_labels_.get(), c.k8s);

@@ -18,8 +18,9 @@ namespace {
 struct ScriptedSource : ContainerSource {
   std::vector<Container> answer;
   bool reachable = true;
+  int ranked = 0;
   std::string describe() const override { return "scripted"; }
-  int rank() const override { return 0; }
+  int rank() const override { return ranked; }
   std::vector<Container> list(const std::function<void(const std::string&)>&) override {
     if (!reachable) throw Error(ErrorCode::Network, "scripted source unreachable");
     return answer;
@@ -124,6 +125,32 @@ TEST_F(ContainerCacheTest, NetworkNamespaceNamesItsOnlyContainer) {
   EXPECT_EQ(cache->lookup_netns(203), nullptr);
   EXPECT_EQ(cache->lookup_netns(0), nullptr);
   EXPECT_EQ(cache->lookup_netns(host.netns), nullptr);
+}
+
+// An engine knows a pod's sandbox for what it is; a runtime's state dir (lower rank) lists it as
+// a container. It is neither announced, looked up, listed nor a netns's owner.
+TEST_F(ContainerCacheTest, SandboxOutranksTheStateDirsViewAndIsNoContainer) {
+  Container sandbox = container("pause", 101);
+  sandbox.pod_sandbox = true;
+  sandbox.netns = 201;
+  Container app = container("app", 102);
+  app.netns = 201;  // the pod's network namespace
+  Container seen_by_runc = sandbox;
+  seen_by_runc.pod_sandbox = false;
+  first->answer = {sandbox, app};
+  second->answer = {seen_by_runc, app};
+  second->ranked = 2;
+  cache->refresh();
+  EXPECT_EQ(added, (std::vector<std::string>{"app"}));
+  EXPECT_EQ(cache->lookup(101), nullptr);
+  ASSERT_EQ(cache->containers().size(), 1u);
+  EXPECT_EQ(cache->containers()[0]->name, "app");
+  ASSERT_NE(cache->lookup_netns(201), nullptr);
+  EXPECT_EQ(cache->lookup_netns(201)->name, "app");
+  first->answer = {app};
+  second->answer = {app};
+  cache->refresh();
+  EXPECT_TRUE(stopped.empty());
 }
 
 // --k8s-selector: every key=value carried, no !key=value carried (upstream's matching).
