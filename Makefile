@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit catalogue demo bench-events bench-registry fuzz install deb clean
+.PHONY: all deps configure build test unit catalogue demo bench-events bench-registry fuzz install deb image clean
 
 all: build
 
@@ -55,6 +55,11 @@ install: build
 # The Debian package (ig_VERSION_ARCH.deb in $(BUILD)), from the same build.
 deb: build
 	cd $(BUILD) && cpack -G DEB
+
+# The container image of packaging/kubernetes/ig.yaml (buildah, from scratch), as $(IMAGE).
+IMAGE ?= ig:latest
+image: build
+	packaging/kubernetes/build-image.sh $(BUILD)/cli/ig $(IMAGE)
 
 clean:
 	rm -rf $(BUILD)

@@ -36,7 +36,7 @@ packages=(
   # bench/events: the peer it measures ig against
   bpftrace
   # tests: containers (podman with runc, crun, containerd) and the Go user-stack program
-  podman crun runc conmon containernetworking-plugins uidmap slirp4netns fuse-overlayfs catatonit
+  podman buildah python3-yaml crun runc conmon containernetworking-plugins uidmap slirp4netns fuse-overlayfs catatonit
   containerd golang-go
   # fuzz targets: the libFuzzer runtime of clang 14
   libclang-rt-14-dev
