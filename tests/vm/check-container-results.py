@@ -8,7 +8,10 @@
   comm of the busybox applet; no row lacks a container name (no --host);
 - columns: the seed's header RUNTIME.CONTAINERNAME COMM PID TID CODE SYSCALL and rows that
   start with the container names;
-- `-c no-such-container`: no event at all.
+- `-c no-such-container`: no event at all;
+- the fleet run (two daemons as nodes node-a and node-b, one client, --k8s-podname mypod):
+  kubectl-gadget's table, K8S.NODE K8S.NAMESPACE K8S.PODNAME K8S.CONTAINERNAME COMM PID TID
+  CODE SYSCALL, with the pod's unshare KILL_THREAD row from both nodes and nothing else.
 """
 import json
 import os
@@ -84,9 +87,21 @@ check(body and all(row_re.match(l) for l in body), "columns rows: " + (body[0] i
 check(any(row_re.match(l) and row_re.match(l).group(6) == "SYS_UNSHARE" and
           row_re.match(l).group(5).endswith("_KILL_THREAD") for l in body), "columns: an unshare KILL_THREAD row")
 
+fleet = read("ig-fleet.out").splitlines()
+check(bool(fleet) and re.match(r"^K8S\.NODE +K8S\.NAMESPACE +K8S\.PODNAME +K8S\.CONTAINERNAME +COMM +PID +TID +CODE +SYSCALL *$",
+                               fleet[0]) is not None, f"fleet header: {fleet[0] if fleet else '(no output)'}")
+fleet_re = re.compile(r"^(node-a|node-b) +default +mypod +test-audit-seccomp +(\S+) +(\d+) +(\d+) +(\S+) +(SYS_\w+) *$")
+fleet_body = [l for l in fleet[1:] if l.strip()]
+check(fleet_body and all(fleet_re.match(l) for l in fleet_body), "fleet rows of pod default/mypod only: " +
+      next((l for l in fleet_body if not fleet_re.match(l)), fleet_body[0] if fleet_body else "(none)"))
+for node in ("node-a", "node-b"):
+    check(any(fleet_re.match(l) and fleet_re.match(l).group(1) == node and fleet_re.match(l).group(6) == "SYS_UNSHARE"
+              and fleet_re.match(l).group(5).endswith("_KILL_THREAD") for l in fleet_body),
+          f"fleet: {node}'s unshare KILL_THREAD row of mypod")
+
 other = [l for l in read("ig-other.out").splitlines() if l.strip()]
 check(not other, f"-c no-such-container shows nothing ({len(other)} rows)")
-for run in ("json", "columns", "other"):
+for run in ("json", "columns", "other", "fleet"):
     err = read(f"ig-{run}.err").strip()
     if err:
         print(f"ig-{run} stderr: {err}")

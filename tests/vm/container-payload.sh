@@ -2,7 +2,9 @@
 # container-payload.sh RESULTS_DIR — runs inside the VM (busybox sh). The seed's ig guide with a
 # real OCI runtime: crun runs busybox containers with seccomp profiles while `ig run
 # audit_seccomp` runs three ways: -o json (all containers), columns (default columns) and
-# -c with another name (must show nothing). Outputs go to RESULTS_DIR for the host's checker.
+# -c with another name (must show nothing); and the seed's kubectl-gadget table: two `ig daemon`s
+# as nodes, one fleet client run selecting the pod whose CRI annotations one container carries.
+# Outputs go to RESULTS_DIR for the host's checker.
 set -u
 results=${1:?usage: container-payload.sh RESULTS_DIR}
 export IG_OCI_STORE=/var/lib/ig-test/oci-store
@@ -22,10 +24,12 @@ mount -t tmpfs tmpfs /ctr
 # Existing state dir: ig watches it and sees each container as soon as crun creates it.
 mkdir -p /run/crun
 
-# make_bundle NAME FLAGS_JSON EXTRA_RULES_JSON: busybox rootfs and an OCI config with the
-# seed's profile (KILL unshare, LOG mkdir) plus extra rules.
+# make_bundle NAME FLAGS_JSON EXTRA_RULES_JSON [ANNOTATIONS_JSON]: busybox rootfs and an OCI
+# config with the seed's profile (KILL unshare, LOG mkdir) plus extra rules.
 make_bundle() {
   b=/ctr/$1
+  annotations=${4:-}
+  [ -n "$annotations" ] || annotations='{}'
   mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/tmp" "$b/rootfs/dev"
   cp /bin/busybox "$b/rootfs/bin/busybox"
   for applet in sh sleep mkdir chmod unshare true; do ln -s busybox "$b/rootfs/bin/$applet"; done
@@ -42,6 +46,7 @@ make_bundle() {
   },
   "root": {"path": "rootfs", "readonly": false},
   "hostname": "$1",
+  "annotations": $annotations,
   "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
   "linux": {
     "namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}],
@@ -58,7 +63,11 @@ make_bundle() {
 }
 CFG
 }
-make_bundle test-audit-seccomp '[]' ''
+# test-audit-seccomp is the container of pod default/mypod, annotated as containerd's CRI
+# plugin annotates it (the seed's kubectl-gadget example).
+make_bundle test-audit-seccomp '[]' '' '{"io.kubernetes.cri.container-type": "container",
+    "io.kubernetes.cri.container-name": "test-audit-seccomp", "io.kubernetes.cri.sandbox-name": "mypod",
+    "io.kubernetes.cri.sandbox-namespace": "default", "io.kubernetes.cri.sandbox-uid": "uid-mypod"}'
 make_bundle test-flaglog '["SECCOMP_FILTER_FLAG_LOG"]' ',
         {"names": ["chmod", "fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}'
 
@@ -68,6 +77,18 @@ has_bpf_link() {
   done
   return 1
 }
+
+# Two daemons stand for two nodes; one client run covers both (kubectl-gadget's view).
+daemons=
+for node in node-a node-b; do
+  ig daemon -H "unix:///run/ig-$node.sock" --node-name "$node" --instances-dir "/tmp/instances-$node" \
+    --verify-image=false > "$results/daemon-$node.log" 2>&1 &
+  daemons="$daemons $!"
+done
+for node in node-a node-b; do
+  ticks=0
+  while ! grep -q "serving on" "$results/daemon-$node.log" && [ "$ticks" -lt 300 ]; do usleep 100000; ticks=$((ticks + 1)); done
+done
 
 pids=
 for run in json columns other; do
@@ -79,9 +100,12 @@ for run in json columns other; do
   ig run "$ref" --timeout 40 --verify-image=false "$@" > "$results/ig-$run.out" 2> "$results/ig-$run.err" &
   pids="$pids $!"
 done
+ig run "$ref" --remote-address unix:///run/ig-node-a.sock,unix:///run/ig-node-b.sock --timeout 40 \
+  --verify-image=false --k8s-podname mypod > "$results/ig-fleet.out" 2> "$results/ig-fleet.err" &
+fleet=$!
 # Under TCG loading takes seconds; containers start once every instance is attached.
 ticks=0
-for pid in $pids; do
+for pid in $pids $daemons; do
   while ! has_bpf_link "$pid" && [ "$ticks" -lt 900 ] && kill -0 "$pid" 2>/dev/null; do
     usleep 100000
     ticks=$((ticks + 1))
@@ -96,8 +120,10 @@ done
 crun list > "$results/crun-list" 2>&1
 # The containers' loop takes about 4 s; give ig time to read the ring buffer.
 sleep 6
-for pid in $pids; do kill -INT "$pid" 2>/dev/null; done
-for pid in $pids; do wait "$pid"; done
+for pid in $pids $fleet; do kill -INT "$pid" 2>/dev/null; done
+for pid in $pids $fleet; do wait "$pid"; done
+for pid in $daemons; do kill -TERM "$pid" 2>/dev/null; done
+for pid in $daemons; do wait "$pid"; done
 for name in test-audit-seccomp test-flaglog; do
   crun kill "$name" KILL > /dev/null 2>&1
   sleep 0.2
