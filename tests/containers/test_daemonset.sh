@@ -29,20 +29,10 @@ node_state=$work/node-state
 tls=$work/tls
 mkdir -p "$node_state" "$tls"
 IG_OCI_STORE=$node_state/oci-store build_gadget "$gadget_dir" test/trace_chmod:ds
-make_cert() {  # make_cert NAME CA [SAN]: key and certificate signed by CA ("-": self-signed CA)
-  local name=$1 ca=$2 san=${3:-}
-  openssl req -new -newkey rsa:2048 -nodes -keyout "$tls/$name.key" -subj "/CN=$name" -out "$tls/$name.csr" 2> /dev/null
-  if [ "$ca" = - ]; then
-    openssl x509 -req -in "$tls/$name.csr" -signkey "$tls/$name.key" -days 1 -out "$tls/$name.crt" \
-      -extfile <(printf "basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n") 2> /dev/null
-  else
-    openssl x509 -req -in "$tls/$name.csr" -CA "$tls/$ca.crt" -CAkey "$tls/$ca.key" -CAcreateserial -days 1 \
-      -out "$tls/$name.crt" -extfile <(printf "%s" "${san:+subjectAltName=$san}") 2> /dev/null
-  fi
-}
-make_cert ca -
-make_cert tls ca "IP:127.0.0.1"
-make_cert client ca
+source "$here/../make-cert.sh"
+make_cert "$tls" ca -
+make_cert "$tls" tls ca "IP:127.0.0.1"
+make_cert "$tls" client ca
 mkdir -p "$work/secret"
 cp "$tls/tls.key" "$tls/tls.crt" "$tls/ca.crt" "$work/secret/"
 

@@ -162,23 +162,12 @@ kill -TERM "$daemon_pid"
 wait "$daemon_pid" || true
 pass "plain TCP only with --tls-insecure; a run over $address"
 
-# make_cert NAME CA [SAN]: a key and a certificate signed by CA (self-signed when CA is "-").
-make_cert() {
-  local name=$1 ca=$2 san=${3:-}
-  openssl req -new -newkey rsa:2048 -nodes -keyout "$T/$name.key" -subj "/CN=$name" -out "$T/$name.csr" 2> /dev/null
-  if [ "$ca" = - ]; then
-    openssl x509 -req -in "$T/$name.csr" -signkey "$T/$name.key" -days 1 -out "$T/$name.crt" \
-      -extfile <(printf "basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n") 2> /dev/null
-  else
-    openssl x509 -req -in "$T/$name.csr" -CA "$T/$ca.crt" -CAkey "$T/$ca.key" -CAcreateserial -days 1 \
-      -out "$T/$name.crt" -extfile <(printf "%s" "${san:+subjectAltName=$san}") 2> /dev/null
-  fi
-}
-make_cert ca -
-make_cert other-ca -
-make_cert server ca "IP:127.0.0.1,DNS:node1.test"
-make_cert client ca
-make_cert stranger other-ca
+source "$(dirname "$(realpath "$0")")/../make-cert.sh"
+make_cert "$T" ca -
+make_cert "$T" other-ca -
+make_cert "$T" server ca "IP:127.0.0.1,DNS:node1.test"
+make_cert "$T" client ca
+make_cert "$T" stranger other-ca
 port=$(free_port)
 address="tcp://127.0.0.1:$port"
 "$IG" daemon -H "$address" --instances-dir "$T/none" --verify-image=false --tls-key-file "$T/server.key" --tls-cert-file "$T/server.crt" \
@@ -202,7 +191,7 @@ pass "refused: a client of another CA, no client certificate, a server of anothe
 
 # 9. A fleet: three daemons, each in a network namespace with an address of its own, mutual
 # TLS, one client run fanned out to all, events merged with a k8s.node column.
-make_cert fleet ca "IP:10.231.1.2,IP:10.231.2.2,IP:10.231.3.2"
+make_cert "$T" fleet ca "IP:10.231.1.2,IP:10.231.2.2,IP:10.231.3.2"
 fleet=()
 fleet_pids=()
 for n in 1 2 3; do
