@@ -3,8 +3,6 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
-#include <csignal>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -41,15 +39,13 @@ std::string join_commas(const std::vector<std::string>& items) {
 
 // Asks the daemon to stop the run on SIGINT or SIGTERM, which stay blocked for the process
 // (gRPC's threads inherit the mask) so that only this thread takes them.
+// Blocked, they are queued for sigtimedwait even when the shell started ig with them ignored.
 class StopOnSignal {
  public:
   explicit StopOnSignal(std::function<void()> stop) {
     sigemptyset(&signals_);
     sigaddset(&signals_, SIGINT);
     sigaddset(&signals_, SIGTERM);
-    // A shell starts background jobs with SIGINT ignored; taken by sigtimedwait, it must not be.
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
     thread_ = std::thread([this, stop = std::move(stop)] {
       const struct timespec poll = {0, 100 * 1000 * 1000};

@@ -53,7 +53,7 @@ bool LabelSelector::matches(const std::map<std::string, std::string>& labels) co
   return true;
 }
 
-std::string pod_labels_text(const std::map<std::string, std::string>& labels) {
+std::string join_pod_labels(const std::map<std::string, std::string>& labels) {
   std::string out;
   for (const auto& [key, value] : labels) out += (out.empty() ? "" : ",") + key + "=" + value;
   return out;

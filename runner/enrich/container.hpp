@@ -20,10 +20,12 @@ struct KubernetesMetadata {
   std::string container_name;
   // The pod's own labels: those of its sandbox, without the ones kubelet adds.
   std::map<std::string, std::string> pod_labels;
+  // k8s.podLabels as events print it, joined once by the container cache (not per event).
+  std::string pod_labels_text;
 };
 
 // k8s.podLabels as upstream prints it: key=value pairs joined by commas (here in key order).
-std::string pod_labels_text(const std::map<std::string, std::string>& labels);
+std::string join_pod_labels(const std::map<std::string, std::string>& labels);
 
 // The sandbox labels that are the pod's own: kubelet's io.kubernetes.pod.* and container keys
 // and cri-dockerd's bookkeeping (io.kubernetes.docker.type, annotation.*) are left out.

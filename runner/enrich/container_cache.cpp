@@ -150,6 +150,7 @@ void ContainerCache::refresh_locked() {
       rank_[ns] = rank;
       // A better source may rename a known container: selection by name must see it again.
       const bool changed = is_new || it->second->name != c.name;
+      c.k8s.pod_labels_text = join_pod_labels(c.k8s.pod_labels);
       auto ptr = std::make_shared<const Container>(std::move(c));
       by_mntns_[ns] = ptr;
       if (changed && on_added_ && !ptr->pod_sandbox) on_added_(*ptr);

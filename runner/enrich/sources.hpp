@@ -35,8 +35,8 @@ std::unique_ptr<ContainerSource> make_docker_api_source(const std::string& runti
 
 // containerd's v2 task state: <root>/io.containerd.runtime.v2.task/<namespace>/<id>/{init.pid,
 // config.json}, of namespace `only_namespace` or, when empty, of all. The container id is its
-// name unless an annotation gives one. Pods' sandboxes are left out; `pod_labels` (may be
-// null) gives the labels of the pods of CRI-made containers.
+// name unless an annotation gives one. Pods' sandboxes are marked (Container::pod_sandbox);
+// `pod_labels` (may be null) gives the labels of the pods of CRI-made containers.
 std::unique_ptr<ContainerSource> make_containerd_state_source(const std::string& state_root,
                                                               const std::string& only_namespace,
                                                               std::shared_ptr<CriPodLabels> pod_labels);

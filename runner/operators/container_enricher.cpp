@@ -48,7 +48,7 @@ class ContainerEnricher : public DataOperator {
     row[namespace_].s = c ? c->k8s.namespace_name : std::string();
     row[pod_].s = c ? c->k8s.pod_name : std::string();
     row[k8s_container_].s = c ? c->k8s.container_name : std::string();
-    row[pod_labels_].s = c ? enrich::pod_labels_text(c->k8s.pod_labels) : std::string();
+    row[pod_labels_].s = c ? c->k8s.pod_labels_text : std::string();
     row[hostnetwork_].u = c && c->netns != 0 && c->netns == enrichers_.host_netns;
     return true;
   }

@@ -194,8 +194,8 @@ TEST(PodLabelsTest, SandboxLabelsWithoutKubeletsAndPrintedInKeyOrder) {
                                              {"tier", "front"},
                                              {"app", "web"}});
   EXPECT_EQ(labels, (std::map<std::string, std::string>{{"app", "web"}, {"tier", "front"}}));
-  EXPECT_EQ(pod_labels_text(labels), "app=web,tier=front");
-  EXPECT_EQ(pod_labels_text({}), "");
+  EXPECT_EQ(join_pod_labels(labels), "app=web,tier=front");
+  EXPECT_EQ(join_pod_labels({}), "");
 }
 
 TEST(ContainerSelectorTest, PodLabelsTakePartInTheSelection) {
